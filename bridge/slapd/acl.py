@@ -5,8 +5,10 @@ The policy, least privilege first:
 * anonymous clients may bind (the records system opens every connection
   anonymously, records-reader.md section 2) and read the root DSE, nothing
   else; a simple bind only needs ``auth`` on ``userPassword``;
-* nobody but the root DN reads or writes a ``userPassword``: the bridge does
-  not manage passwords, and a hash is still worth stealing;
+* nobody but the root DN reads or writes a ``userPassword``, nor creates an
+  entry that has one: the bridge does not manage passwords, a hash is still
+  worth stealing, and a password the bridge chose would let it log in to
+  the records system as anyone;
 * a *writer* (the bridge) adds, changes and deletes entries below each
   managed unit, and only reads everything else: the suffix, the units
   themselves and the service accounts, including its own;
@@ -58,11 +60,19 @@ def service_limits(spec: SlapdSpec) -> tuple[str, ...]:
 def _unit_rules(spec: SlapdSpec, unit_dn: str) -> tuple[str, ...]:
     # Writing "children" of the unit is what lets the writer add and delete
     # entries in it; the unit entry itself stays read-only.
+    #
+    # slapd checks an add against the new entry's "entry" pseudo-attribute
+    # only, never against its attributes, so the userPassword rule above
+    # does not stop a writer from creating a user with a password it knows
+    # (and then logging in to the records system as that user). Matching
+    # such entries by filter and granting read plus delete, without add
+    # ("=rscdz"), refuses that add yet lets the writer delete the entry.
     return (
         f'to dn.base="{unit_dn}" attrs=children '
         + _clauses(spec, writer="write", reader=None),
-        f'to dn.children="{unit_dn}" '
-        + _clauses(spec, writer="write", reader="read"),
+        f'to dn.children="{unit_dn}" attrs=entry filter=(userPassword=*) '
+        + _clauses(spec, writer="=rscdz", reader="read"),
+        f'to dn.children="{unit_dn}" ' + _clauses(spec, writer="write", reader="read"),
         f'to dn.base="{unit_dn}" ' + _clauses(spec, writer="read", reader="read"),
     )
 

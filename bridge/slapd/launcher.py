@@ -185,7 +185,12 @@ class LocalSlapd:
 
     def __enter__(self) -> LocalSlapd:
         """Start slapd for the duration of a ``with`` block."""
-        self.start()
+        try:
+            self.start()
+        except BaseException:
+            # __exit__ does not run when __enter__ fails: clean up here.
+            self.close()
+            raise
         return self
 
     def __exit__(

@@ -6,6 +6,7 @@ design note openldap.md says why the bridge depends on it.
 
 from __future__ import annotations
 
+import socket
 import tempfile
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 from ldap3 import MODIFY_ADD, MODIFY_DELETE, MODIFY_REPLACE, SUBTREE, Connection
 from ldap3.core.exceptions import LDAPSocketOpenError
 
-from bridge.slapd import LocalSlapd
+from bridge.slapd import LocalSlapd, SlapdError, TlsFiles, launcher, tools
 
 from .support import GROUPS, PEOPLE, bridge_spec, connect, person
 
@@ -63,6 +64,45 @@ def test_close_removes_the_temporary_workdir() -> None:
         assert (workdir / "slapd.d").is_dir()
 
     assert workdir.exists() is False
+
+
+def test_a_failed_start_quotes_the_slapd_log_and_cleans_up() -> None:
+    """When slapd refuses to start, the error ends with its log's tail."""
+    missing = Path("/nonexistent/scim-slapd")
+    tls = TlsFiles(cert=missing / "c.pem", key=missing / "k.pem", ca=missing / "ca.pem")
+    server = LocalSlapd(bridge_spec(tls=tls))
+
+    with (
+        pytest.raises(SlapdError, match="could not use CA certificate file"),
+        server,
+    ):
+        pass
+
+    assert server.running is False
+    with pytest.raises(SlapdError, match="not been started"):
+        _ = server.workdir
+
+
+def test_a_port_taken_before_slapd_binds_it_is_replaced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On first start, a port someone else grabbed is swapped for a free one."""
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    taken = busy.getsockname()[1]
+    offers = iter([(taken, taken)])
+    real = tools.free_port_pair
+
+    def offer_taken_first(host: str) -> tuple[int, int]:
+        return next(offers, None) or real(host)
+
+    monkeypatch.setattr(launcher, "free_port_pair", offer_taken_first)
+
+    with busy, LocalSlapd(bridge_spec()) as server:
+        uri = server.uri
+
+    assert uri != f"ldap://127.0.0.1:{taken}"
 
 
 def test_empty_group_is_accepted_and_last_member_removable(root: Connection) -> None:

@@ -1,0 +1,285 @@
+"""The directory operations the bridge needs, as awaitable calls.
+
+Values travel as ``{attribute: [str]}``; ldap3's raw bytes are decoded as
+UTF-8 here so no caller meets ldap3's formatting. Each write is logged once
+on the ``bridge.audit`` logger with its operation, DN and attribute names,
+never values.
+"""
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ldap3 import (
+    BASE,
+    MODIFY_ADD,
+    MODIFY_DELETE,
+    MODIFY_REPLACE,
+    SUBTREE,
+    Connection,
+)
+
+from ..config import DirectorySettings
+from . import controls as ctl
+from .errors import check_result, translated
+from .pool import ConnectionPool
+
+__all__ = ["Change", "Directory", "Entry", "SearchPage"]
+
+audit = logging.getLogger("bridge.audit")
+
+Control = tuple[str, bool, bytes | None]
+_OPS = {"add": MODIFY_ADD, "delete": MODIFY_DELETE, "replace": MODIFY_REPLACE}
+OPERATIONAL = ["entryUUID", "entryCSN", "createTimestamp", "modifyTimestamp"]
+
+
+@dataclass
+class Entry:
+    """One directory entry: its DN and decoded attribute values."""
+
+    dn: str
+    attrs: dict[str, list[str]] = field(default_factory=dict)
+
+    def first(self, name: str) -> str | None:
+        """The first value of an attribute, names compared case-insensitively."""
+        lowered = name.lower()
+        for key, values in self.attrs.items():
+            if key.lower() == lowered and values:
+                return values[0]
+        return None
+
+
+@dataclass(frozen=True)
+class Change:
+    """One modification: ``add``, ``delete`` or ``replace`` of values."""
+
+    op: str
+    attribute: str
+    values: tuple[str, ...] = ()
+
+
+@dataclass
+class SearchPage:
+    """A window of a sorted search, and the size of the whole result."""
+
+    entries: list[Entry]
+    total: int
+
+
+def _decode(raw: dict[str, list[bytes]]) -> dict[str, list[str]]:
+    return {
+        name: [v.decode("utf-8", errors="replace") for v in values]
+        for name, values in raw.items()
+        if values
+    }
+
+
+def _entries(conn: Connection) -> list[Entry]:
+    return [
+        Entry(item["dn"], _decode(item["raw_attributes"]))
+        for item in conn.response or []
+        if item.get("type") == "searchResEntry"
+    ]
+
+
+def _audit(operation: str, dn: str, attributes: Iterable[str]) -> None:
+    audit.info(
+        "%s %s", operation, dn,
+        extra={"operation": operation, "dn": dn, "attributes": sorted(set(attributes))},
+    )
+
+
+class Directory:
+    """Awaitable LDAP operations over a bounded connection pool."""
+
+    def __init__(self, settings: DirectorySettings, password: str) -> None:
+        self.settings = settings
+        self._pool = ConnectionPool(settings, password)
+
+    def close(self) -> None:
+        """Release every connection."""
+        self._pool.close()
+
+    async def ping(self) -> None:
+        """Read the root DSE: raises DirectoryUnavailable when it cannot."""
+
+        def work(conn: Connection) -> None:
+            with translated("search"):
+                conn.search("", "(objectClass=*)", BASE, attributes=["1.1"])
+            check_result(conn.result, operation="search")
+
+        await self._pool.run(work)
+
+    async def search(
+        self,
+        base: str,
+        filter_text: str,
+        attributes: Sequence[str],
+        *,
+        scope: str = SUBTREE,
+        page_size: int = 500,
+        limit: int | None = None,
+    ) -> list[Entry]:
+        """Every matching entry, read in RFC 2696 pages on one connection."""
+
+        def work(conn: Connection) -> list[Entry]:
+            found: list[Entry] = []
+            cookie: bytes | None = None
+            while True:
+                with translated("search"):
+                    conn.search(
+                        base, filter_text, scope, attributes=list(attributes) or ["1.1"],
+                        paged_size=page_size, paged_cookie=cookie,
+                    )
+                if conn.result.get("result") == 32:
+                    return found
+                check_result(conn.result, operation="search", dn=base)
+                found.extend(_entries(conn))
+                cookie = _cookie(conn.result)
+                if not cookie or (limit is not None and len(found) >= limit):
+                    return found
+
+        return await self._pool.run(work)
+
+    async def read(self, dn: str, attributes: Sequence[str]) -> Entry | None:
+        """One entry by DN, or None when it does not exist."""
+
+        def work(conn: Connection) -> Entry | None:
+            with translated("search"):
+                conn.search(dn, "(objectClass=*)", BASE, attributes=list(attributes))
+            if conn.result.get("result") == 32:
+                return None
+            check_result(conn.result, operation="search", dn=dn)
+            found = _entries(conn)
+            return found[0] if found else None
+
+        return await self._pool.run(work)
+
+    async def sorted_page(
+        self,
+        base: str,
+        filter_text: str,
+        attributes: Sequence[str],
+        sort: ctl.SortKey,
+        offset: int,
+        count: int,
+    ) -> SearchPage:
+        """One window of a server-side sorted search (RFC 2891 + VLV)."""
+
+        def work(conn: Connection) -> SearchPage:
+            controls = [
+                ctl.server_side_sort([sort]),
+                ctl.vlv_request(offset=offset, before=0, after=max(count - 1, 0)),
+            ]
+            with translated("search"):
+                conn.search(
+                    base, filter_text, SUBTREE,
+                    attributes=list(attributes) or ["1.1"], controls=controls,
+                )
+            check_result(conn.result, operation="search", dn=base)
+            raw = ctl.response_value(conn.result, ctl.VLV_RESPONSE_OID)
+            vlv = ctl.decode_vlv_result(raw) if raw else None
+            entries = _entries(conn)[: max(count, 0)]
+            return SearchPage(entries, vlv.content_count if vlv else len(entries))
+
+        return await self._pool.run(work)
+
+    async def add(
+        self, dn: str, attributes: dict[str, list[str]]
+    ) -> dict[str, list[str]]:
+        """Create an entry; returns its operational attributes (post-read)."""
+
+        def work(conn: Connection) -> dict[str, list[str]]:
+            with translated("add"):
+                conn.add(dn, attributes=attributes, controls=[ctl.post_read(OPERATIONAL)])
+            check_result(conn.result, operation="add", dn=dn)
+            return ctl.read_entry_from(conn.result, ctl.POST_READ_OID) or {}
+
+        result = await self._pool.run(work)
+        _audit("add", dn, attributes)
+        return result
+
+    async def modify(
+        self,
+        dn: str,
+        changes: Sequence[Change],
+        *,
+        assertion: str | None = None,
+        permissive: bool = False,
+    ) -> dict[str, list[str]]:
+        """Apply changes as one LDAP modify; returns operational attributes."""
+        request = _changes(changes)
+        controls: list[Control] = [ctl.post_read(OPERATIONAL)]
+        if assertion is not None:
+            controls.append(ctl.assertion(assertion))
+        if permissive:
+            controls.append(ctl.permissive_modify())
+
+        def work(conn: Connection) -> dict[str, list[str]]:
+            with translated("modify"):
+                conn.modify(dn, request, controls=controls)
+            check_result(conn.result, operation="modify", dn=dn)
+            return ctl.read_entry_from(conn.result, ctl.POST_READ_OID) or {}
+
+        result = await self._pool.run(work)
+        _audit("modify", dn, request)
+        return result
+
+    async def modify_result(self, dn: str, changes: Sequence[Change], *, permissive: bool) -> int:
+        """Apply changes and return the LDAP result code instead of raising
+        for 16 and 20 (members: absent or present values are "done")."""
+        request = _changes(changes)
+        controls = [ctl.permissive_modify()] if permissive else []
+
+        def work(conn: Connection) -> int:
+            with translated("modify"):
+                conn.modify(dn, request, controls=controls)
+            code = int(conn.result.get("result", 0))
+            if code not in (16, 20):
+                check_result(conn.result, operation="modify", dn=dn)
+            return code
+
+        code = await self._pool.run(work)
+        if code == 0:
+            _audit("modify", dn, request)
+        return code
+
+    async def rename(self, dn: str, new_rdn: str) -> None:
+        """Rename an entry in place (MODRDN, old RDN value removed)."""
+
+        def work(conn: Connection) -> None:
+            with translated("modrdn"):
+                conn.modify_dn(dn, new_rdn, delete_old_dn=True)
+            check_result(conn.result, operation="modrdn", dn=dn)
+
+        await self._pool.run(work)
+        _audit("modrdn", dn, [new_rdn.split("=", 1)[0]])
+
+    async def delete(self, dn: str) -> None:
+        """Delete one entry."""
+
+        def work(conn: Connection) -> None:
+            with translated("delete"):
+                conn.delete(dn)
+            check_result(conn.result, operation="delete", dn=dn)
+
+        await self._pool.run(work)
+        _audit("delete", dn, [])
+
+
+def _changes(changes: Sequence[Change]) -> dict[str, list[tuple[Any, list[str]]]]:
+    request: dict[str, list[tuple[Any, list[str]]]] = {}
+    for change in changes:
+        request.setdefault(change.attribute, []).append(
+            (_OPS[change.op], list(change.values))
+        )
+    return request
+
+
+def _cookie(result: dict[str, Any]) -> bytes | None:
+    paged = (result.get("controls") or {}).get("1.2.840.113556.1.4.319")
+    if not paged:
+        return None
+    cookie = paged.get("value", {}).get("cookie")
+    return cookie or None

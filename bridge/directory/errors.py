@@ -1,0 +1,81 @@
+"""ldap3 results and exceptions, translated into the bridge's tree.
+
+This is the border: nothing above the directory package sees an ldap3
+type. Result codes are RFC 4511 §4.1.9 (and RFC 4528 for 122).
+"""
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ldap3.core import exceptions as lx
+from scim2_models import (
+    InvalidValueException,
+    NotFoundException,
+    PreconditionFailedException,
+    UniquenessException,
+)
+
+from ..errors import DirectoryFailure, DirectoryUnavailable
+
+__all__ = ["ALREADY_EXISTS", "NO_SUCH_ATTRIBUTE", "VALUE_EXISTS", "check_result", "translated"]
+
+log = logging.getLogger("bridge.directory")
+
+NO_SUCH_ATTRIBUTE = 16
+VALUE_EXISTS = 20
+ALREADY_EXISTS = 68
+
+_UNAVAILABLE = {3, 51, 52, 80, 81, 85, 91}
+_INVALID = {17, 18, 21, 34, 64, 65, 67, 69}
+_CONNECTION_ERRORS = (
+    lx.LDAPSocketOpenError,
+    lx.LDAPSocketReceiveError,
+    lx.LDAPSocketSendError,
+    lx.LDAPSessionTerminatedByServerError,
+    lx.LDAPResponseTimeoutError,
+    lx.LDAPStartTLSError,
+    lx.LDAPCommunicationError,
+    lx.LDAPServerPoolExhaustedError,
+    lx.LDAPBindError,
+)
+
+
+def check_result(result: dict[str, Any], *, operation: str, dn: str = "") -> None:
+    """Raise the bridge's error for a failed LDAP result; return on success."""
+    code = int(result.get("result", 0))
+    if code == 0:
+        return
+    message = str(result.get("message") or result.get("description") or "")
+    if code == 32:
+        raise NotFoundException(detail="Resource not found")
+    if code == ALREADY_EXISTS:
+        raise UniquenessException(detail="A resource with that name already exists")
+    if code == 19:
+        if "not unique" in message.lower():
+            raise UniquenessException(detail="Another resource already has that value")
+        raise InvalidValueException(detail=f"The directory refused the value: {message}")
+    if code in _INVALID or code in (NO_SUCH_ATTRIBUTE, VALUE_EXISTS):
+        raise InvalidValueException(detail=f"The directory refused the change: {message}")
+    if code == 122:
+        raise PreconditionFailedException(
+            detail="The resource changed since that version (If-Match)"
+        )
+    if code in _UNAVAILABLE:
+        raise DirectoryUnavailable(detail="The directory is busy or unavailable")
+    log.error("LDAP %s failed: result %s %s", operation, code, message, extra={"dn": dn})
+    raise DirectoryFailure(detail=f"The directory refused the {operation}")
+
+
+@contextmanager
+def translated(operation: str) -> Iterator[None]:
+    """Turn ldap3 exceptions raised inside the block into bridge errors."""
+    try:
+        yield
+    except _CONNECTION_ERRORS as exc:
+        log.warning("LDAP %s: directory unreachable: %s", operation, type(exc).__name__)
+        raise DirectoryUnavailable() from exc
+    except lx.LDAPException as exc:
+        log.error("LDAP %s failed: %s", operation, type(exc).__name__)
+        raise DirectoryFailure(detail=f"The directory {operation} failed") from exc

@@ -1,0 +1,52 @@
+"""Reading mapping files, with errors that name the file and the key."""
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from ..errors import ConfigError
+from .model import Mapping
+
+__all__ = ["PROFILES", "load_mapping", "profile_path", "validation_to_config_error"]
+
+_SHIPPED = Path(__file__).resolve().parent.parent.parent / "mappings"
+
+PROFILES = {"inetorgperson": "inetorgperson.yaml", "records": "records.yaml"}
+"""The profiles the repository ships, by the short name config files use."""
+
+
+def profile_path(name_or_path: str) -> Path:
+    """Resolve a shipped profile name, or return the path as given."""
+    if name_or_path in PROFILES:
+        return _SHIPPED / PROFILES[name_or_path]
+    return Path(name_or_path)
+
+
+def validation_to_config_error(source: str, error: ValidationError) -> ConfigError:
+    """The first pydantic error, as a ConfigError naming its key."""
+    first = error.errors()[0]
+    key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    return ConfigError(source, key, first["msg"])
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(str(path), "(file)", exc.strerror or str(exc)) from exc
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(str(path), "(syntax)", str(exc)) from exc
+
+
+def load_mapping(name_or_path: str) -> Mapping:
+    """Load and validate a mapping profile or file."""
+    path = profile_path(name_or_path)
+    data = _read_yaml(path)
+    try:
+        return Mapping.model_validate(data)
+    except ValidationError as exc:
+        raise validation_to_config_error(str(path), exc) from exc

@@ -1,0 +1,118 @@
+"""Group member operations, taken out of a PATCH before it is applied.
+
+scim2-models patches a fully loaded resource; for a 50,000-member group
+that means reading every member. Member operations are therefore pulled out
+here and turned into value adds and deletes (``libraries-and-conformance.md``
+§2.2), so their cost follows the number of members named, not the size of
+the group. What is left is patched the ordinary way.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from scim2_models import InvalidFilterException, InvalidPathException, InvalidValueException
+from scim2_models.path import (
+    CompareOperator,
+    Comparison,
+    FilterNode,
+    LogicalExpr,
+    LogicalOperator,
+    Path,
+    ValuePath,
+)
+
+__all__ = ["MemberChanges", "split_member_operations"]
+
+
+@dataclass
+class MemberChanges:
+    """What a PATCH does to a group's members, in request order."""
+
+    add: list[str] = field(default_factory=list)
+    remove: list[str] = field(default_factory=list)
+    remove_all: bool = False
+    replace: list[str] | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.add or self.remove or self.remove_all or self.replace is not None)
+
+    def count(self) -> int:
+        """How many member values the request names."""
+        return len(self.add) + len(self.remove) + len(self.replace or [])
+
+
+def _ids(value: Any) -> list[str]:
+    items = value if isinstance(value, list) else [value]
+    found = []
+    for item in items:
+        ident = item.get("value") if isinstance(item, dict) else None
+        if not isinstance(ident, str) or not ident:
+            raise InvalidValueException(
+                detail='Members are given as [{"value": "<id>"}, ...]'
+            )
+        found.append(ident)
+    return found
+
+
+def _filter_ids(node: FilterNode) -> list[str]:
+    """Ids named by ``value eq "x"`` terms joined with ``or``."""
+    if isinstance(node, Comparison) and node.attr_path.attr.lower() == "value":
+        if node.op is CompareOperator.eq and isinstance(node.value, str):
+            return [node.value]
+    if isinstance(node, LogicalExpr) and node.op is LogicalOperator.or_:
+        return [ident for term in node.terms for ident in _filter_ids(term)]
+    raise InvalidFilterException(detail='Members are selected with members[value eq "<id>"]')
+
+
+def _is_members(path: str) -> bool:
+    return path.split("[", 1)[0].split(".", 1)[0].lower() in (
+        "members", "urn:ietf:params:scim:schemas:core:2.0:group:members",
+    )
+
+
+def _apply(changes: MemberChanges, op: str, path: str, value: Any) -> None:
+    if "[" in path:
+        if op != "remove":
+            raise InvalidPathException(detail="Only 'remove' takes a members filter path")
+        parsed = Path(path).ast
+        if not isinstance(parsed, ValuePath) or parsed.sub_attr is not None:
+            raise InvalidPathException(detail=f"{path!r} is not a members selection")
+        changes.remove.extend(_filter_ids(parsed.val_filter))
+    elif op == "add":
+        changes.add.extend(_ids(value))
+    elif op == "remove" and value is None:
+        changes.remove_all = True
+        changes.add.clear()
+        changes.remove.clear()
+    elif op == "remove":
+        # Entra's default dialect: the value list selects what goes.
+        changes.remove.extend(_ids(value))
+    else:
+        changes.replace = _ids(value) if value else []
+        changes.add.clear()
+        changes.remove.clear()
+
+
+def split_member_operations(
+    operations: list[dict[str, Any]],
+) -> tuple[MemberChanges, list[dict[str, Any]]]:
+    """Separate member operations from the rest of a normalised PATCH."""
+    changes = MemberChanges()
+    rest: list[dict[str, Any]] = []
+    for operation in operations:
+        op, path, value = operation["op"], operation.get("path"), operation.get("value")
+        if path is not None and _is_members(path):
+            _apply(changes, op, path, value)
+        elif path is None and isinstance(value, dict) and _has_members(value):
+            value = dict(value)
+            members = value.pop(next(k for k in value if k.lower() == "members"))
+            _apply(changes, op, "members", members)
+            if value:
+                rest.append({"op": op, "value": value})
+        else:
+            rest.append(operation)
+    return changes, rest
+
+
+def _has_members(value: dict[str, Any]) -> bool:
+    return any(key.lower() == "members" for key in value)

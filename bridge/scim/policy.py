@@ -1,0 +1,25 @@
+"""The tolerances the bridge reads payloads with, and validation errors."""
+
+from pydantic import ValidationError
+from scim2_models import Error, InvalidValueException, SCIMException, ScimPolicy
+
+__all__ = ["POLICY", "validation_error"]
+
+POLICY = ScimPolicy(
+    # Entra's default dialect: a remove's value list selects what goes.
+    remove_value_as_filter=ScimPolicy.RemoveValue.apply,
+    # Add/Replace through emails[type eq "work"] creates the typed entry.
+    unmatched_path_filter=ScimPolicy.UnmatchedPathFilter.create,
+    # Entra's group schema URN, top-level nulls and unmapped attributes.
+    unknown=ScimPolicy.Unknown.ignore,
+)
+"""Entra ID's deviations from RFC 7644 that the bridge accepts."""
+
+
+def validation_error(error: ValidationError) -> SCIMException:
+    """The first pydantic error of a payload as a SCIM error (400)."""
+    first = Error.from_validation_errors(error)[0]
+    exc = SCIMException.from_error(first) if first.scim_type else None
+    if exc is not None:
+        return exc
+    return InvalidValueException(detail=first.detail)

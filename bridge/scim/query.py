@@ -1,0 +1,157 @@
+"""List-query parameters (RFC 7644 §3.4.2) and response projection."""
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from scim2_models import (
+    Context,
+    ResponseParameters,
+    SCIMException,
+    InvalidFilterException,
+    InvalidValueException,
+    Resource,
+    ScimFilter,
+)
+from scim2_models.path import FilterNode
+
+__all__ = ["ListQuery", "Projection", "parse_filter", "parse_list_query", "render"]
+
+# Old Entra samples send unquoted values (externalId eq jyoung): quote a bare
+# word after an operator when the strict parse fails (entra-client.md §6).
+_BARE = re.compile(
+    r"\b(eq|ne|co|sw|ew|gt|ge|lt|le)\s+(?![\"\d\-]|true\b|false\b|null\b)([^\s()\[\]\"]+)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Projection:
+    """``attributes`` / ``excludedAttributes`` of a request."""
+
+    attributes: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()
+
+    def wants(self, name: str) -> bool:
+        """Whether the response may contain this top-level attribute."""
+        lowered = name.lower()
+        if any(_top(a) == lowered for a in self.excluded):
+            return False
+        return not self.attributes or any(_top(a) == lowered for a in self.attributes)
+
+
+def _top(path: str) -> str:
+    last = path.rsplit(":", 1)[-1] if path.lower().startswith("urn:") else path
+    return last.split(".", 1)[0].split("[", 1)[0].lower()
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """A parsed list request."""
+
+    filter: FilterNode | None
+    start_index: int
+    count: int
+    projection: Projection
+    sort_by: str | None
+    descending: bool
+
+
+def parse_filter(model: type[Resource[Any]], text: str) -> FilterNode:
+    """Parse and check a filter against a model; refuse with invalidFilter."""
+    try:
+        return ScimFilter[model](text).ast  # type: ignore[valid-type]
+    except InvalidFilterException:
+        quoted = _BARE.sub(lambda m: f'{m.group(1)} "{m.group(2)}"', text)
+        if quoted == text:
+            raise
+        return ScimFilter[model](quoted).ast  # type: ignore[valid-type]
+    except ValueError as exc:
+        raise InvalidFilterException(detail=str(exc)) from exc
+
+
+def _integer(query: Mapping[str, str], name: str, default: int) -> int:
+    text = query.get(name)
+    if text is None or text == "":
+        return default
+    try:
+        return int(text)
+    except ValueError as exc:
+        raise InvalidValueException(detail=f"{name} must be an integer") from exc
+
+
+def _names(query: Mapping[str, str], name: str) -> tuple[str, ...]:
+    text = query.get(name) or ""
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def parse_list_query(
+    model: type[Resource[Any]],
+    query: Mapping[str, str],
+    *,
+    default_count: int,
+    max_count: int,
+) -> ListQuery:
+    """Read filter, paging, sorting and projection from query parameters.
+
+    RFC 7644 §3.4.2.4: a ``startIndex`` below 1 is read as 1 and a negative
+    ``count`` as 0; a count above the advertised maximum is capped to it.
+    """
+    text = query.get("filter")
+    node = parse_filter(model, text) if text else None
+    order = (query.get("sortOrder") or "ascending").lower()
+    if order not in ("ascending", "descending"):
+        raise InvalidValueException(detail="sortOrder is 'ascending' or 'descending'")
+    return ListQuery(
+        filter=node,
+        start_index=max(_integer(query, "startIndex", 1), 1),
+        count=min(max(_integer(query, "count", default_count), 0), max_count),
+        projection=projection_from(query),
+        sort_by=query.get("sortBy") or None,
+        descending=order == "descending",
+    )
+
+
+def projection_from(query: Mapping[str, str]) -> Projection:
+    """The projection of any request (GET by id, writes)."""
+    return Projection(_names(query, "attributes"), _names(query, "excludedAttributes"))
+
+
+def render(
+    model: type[Resource[Any]], payload: dict[str, Any], projection: Projection
+) -> dict[str, Any]:
+    """A resource as sent to the client, with RFC 7643 ``returned`` rules."""
+    resource = model.model_validate(payload, scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
+    params = _parameters(model, projection)
+    return resource.model_dump(
+        scim_ctx=Context.RESOURCE_QUERY_RESPONSE, response_parameters=params
+    )
+
+
+def _known(model: type[Resource[Any]], names: tuple[str, ...]) -> list[str]:
+    """The names that are attribute paths of the model; others are dropped
+    (RFC 7644 §3.9 lets a service ignore what it does not know)."""
+    kept = []
+    for name in names:
+        try:
+            ResponseParameters[model](attributes=[name])  # type: ignore[valid-type]
+        except (ValidationError, SCIMException, ValueError):
+            continue
+        kept.append(name)
+    return kept
+
+
+def _parameters(
+    model: type[Resource[Any]], projection: Projection
+) -> ResponseParameters[Any] | None:
+    if not projection.attributes and not projection.excluded:
+        return None
+    attributes = _known(model, projection.attributes)
+    excluded = _known(model, projection.excluded)
+    if projection.attributes and not attributes:
+        attributes = ["id"]
+    return ResponseParameters[model](  # type: ignore[valid-type]
+        attributes=attributes or None, excluded_attributes=excluded or None
+    )

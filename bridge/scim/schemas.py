@@ -1,0 +1,156 @@
+"""SCIM schemas and models cut down to what the mapping really stores.
+
+RFC 7643 §7 lets a service provider publish the attributes it supports.
+Advertising only the mapped ones keeps validators and clients from writing
+what the directory would drop; building the request models from the same
+schemas means a payload is validated, patched and filtered against exactly
+what is stored. One source: mapping YAML → Schema → model.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from scim2_models import (
+    Context,
+    EnterpriseUser,
+    Extension,
+    Group,
+    Resource,
+    ResourceType,
+    Schema,
+    User,
+)
+
+from ..mapping.model import Mapping, ResourceMap, ScimTarget
+
+__all__ = ["ResourceKind", "build_kinds", "GROUP_SCHEMA", "USER_SCHEMA"]
+
+USER_SCHEMA = str(User.__schema__)
+GROUP_SCHEMA = str(Group.__schema__)
+_COMMON = {"id", "externalid", "meta"}
+_ALWAYS_SUB = {"members": {"value"}}
+
+
+@dataclass(frozen=True)
+class ResourceKind:
+    """Everything the protocol layer knows about one resource type."""
+
+    name: str
+    """``User`` or ``Group``."""
+
+    endpoint: str
+    """``/Users`` or ``/Groups``."""
+
+    model: type[Resource[Any]]
+    """The request/response model, extensions included."""
+
+    schemas: tuple[Schema, ...]
+    """The core schema first, then the extensions."""
+
+    resource_type: ResourceType
+    mapping: ResourceMap
+
+
+def _dump(schema: Schema) -> dict[str, Any]:
+    return schema.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
+
+
+def _wanted(mapping: ResourceMap, schema_id: str, core: str) -> dict[str, set[str]]:
+    """Attribute name → mapped sub-attribute names, for one schema."""
+    wanted: dict[str, set[str]] = {}
+    for item in mapping.attributes:
+        target = item.target
+        if (target.uri or core).lower() != schema_id.lower():
+            continue
+        if target.attr.lower() in _COMMON:
+            continue
+        subs = wanted.setdefault(target.attr.lower(), set())
+        _add_subs(subs, target, item.kind.value)
+    if schema_id == GROUP_SCHEMA and mapping.members is not None:
+        wanted["members"] = set(_ALWAYS_SUB["members"])
+    return wanted
+
+
+def _add_subs(subs: set[str], target: ScimTarget, kind: str) -> None:
+    if target.sub is not None:
+        subs.add(target.sub.lower())
+    if target.type is not None:
+        subs.add("type")
+    if kind == "reference":
+        subs.add("value")
+
+
+def _types_of(mapping: ResourceMap, attr: str) -> list[str]:
+    found: list[str] = []
+    for item in mapping.attributes:
+        target = item.target
+        if target.attr.lower() == attr and target.type and target.type not in found:
+            found.append(target.type)
+    return found
+
+
+def _cut(full: Schema, mapping: ResourceMap, core: str) -> Schema | None:
+    """The schema with only the mapped attributes and sub-attributes."""
+    data = _dump(full)
+    wanted = _wanted(mapping, str(full.id), core)
+    if not wanted and str(full.id) != core:
+        return None
+    kept = []
+    for attr in data["attributes"]:
+        name = attr["name"].lower()
+        if name not in wanted:
+            continue
+        kept.append(_cut_attribute(attr, wanted[name], mapping))
+    data["attributes"] = kept
+    return Schema.model_validate(data)
+
+
+def _cut_attribute(
+    attr: dict[str, Any], subs: set[str], mapping: ResourceMap
+) -> dict[str, Any]:
+    if not attr.get("subAttributes"):
+        return attr
+    attr = dict(attr)
+    attr["subAttributes"] = [
+        dict(sub) for sub in attr["subAttributes"] if sub["name"].lower() in subs
+    ]
+    types = _types_of(mapping, attr["name"].lower())
+    for sub in attr["subAttributes"]:
+        if sub["name"] == "type" and types:
+            sub["canonicalValues"] = types
+    return attr
+
+
+def _kind(
+    name: str,
+    endpoint: str,
+    mapping: ResourceMap,
+    core: type[Resource[Any]],
+    extensions: tuple[type[Extension], ...],
+) -> ResourceKind:
+    core_id = str(core.__schema__)
+    core_schema = _cut(core.to_schema(), mapping, core_id)
+    assert core_schema is not None
+    model: type[Resource[Any]] = Resource.from_schema(core_schema)
+    schemas = [core_schema]
+    ext_models = []
+    for ext in extensions:
+        cut = _cut(ext.to_schema(), mapping, core_id)
+        if cut is not None and cut.attributes:
+            schemas.append(cut)
+            ext_models.append(Extension.from_schema(cut))
+    if ext_models:
+        model = model[ext_models[0] if len(ext_models) == 1 else tuple(ext_models)]  # type: ignore[index]
+    resource_type = ResourceType.from_resource(model)
+    resource_type.name = name
+    resource_type.id = name
+    resource_type.endpoint = endpoint
+    return ResourceKind(name, endpoint, model, tuple(schemas), resource_type, mapping)
+
+
+def build_kinds(mapping: Mapping) -> dict[str, ResourceKind]:
+    """The User and Group kinds for a mapping, keyed by resource type name."""
+    return {
+        "User": _kind("User", "/Users", mapping.users, User, (EnterpriseUser,)),
+        "Group": _kind("Group", "/Groups", mapping.groups, Group, ()),
+    }

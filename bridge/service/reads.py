@@ -1,0 +1,129 @@
+"""Reading resources: by id, and lists with filters and paging."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from scim2_models import NotFoundException
+
+from ..directory.client import Entry
+from ..mapping.convert import reference_dns
+from ..mapping.filters import referenced_ids, translate
+from ..scim.query import ListQuery, Projection
+from ..scim.schemas import ResourceKind
+from .context import Backend, object_filter, read_attributes, to_payload
+from .refs import is_uuid
+
+__all__ = ["ListResult", "find_entry", "list_resources", "load_resource", "payloads_for"]
+
+
+@dataclass
+class ListResult:
+    """One page of resources, and how many match in all."""
+
+    payloads: list[dict[str, Any]]
+    total: int
+    start_index: int
+
+
+async def find_entry(
+    backend: Backend, kind: ResourceKind, ident: str, *, members: bool
+) -> Entry:
+    """The entry with this SCIM id, or 404."""
+    if not is_uuid(ident):
+        raise NotFoundException(detail=f"{kind.name} {ident!r} not found")
+    rmap = kind.mapping
+    entries = await backend.directory.search(
+        rmap.base,
+        f"(&{object_filter(rmap)}(entryUUID={ident.lower()}))",
+        read_attributes(rmap, members=members),
+    )
+    if not entries:
+        raise NotFoundException(detail=f"{kind.name} {ident!r} not found")
+    return entries[0]
+
+
+async def member_ids(backend: Backend, kind: ResourceKind, entry: Entry) -> list[str]:
+    """A group's member ids, resolved in chunks; dangling DNs are skipped."""
+    assert kind.mapping.members is not None
+    dns = _values(entry, kind.mapping.members.ldap)
+    found = await backend.users.ids_for_dns(dns)
+    from ..mapping.convert import dn_key
+
+    return [found[dn_key(dn)] for dn in dns if dn_key(dn) in found]
+
+
+def _values(entry: Entry, name: str) -> list[str]:
+    for key, values in entry.attrs.items():
+        if key.lower() == name.lower():
+            return values
+    return []
+
+
+async def payloads_for(
+    backend: Backend,
+    kind: ResourceKind,
+    entries: list[Entry],
+    base_url: str,
+    *,
+    members: bool,
+) -> list[dict[str, Any]]:
+    """Payloads for entries, resolving all their references in one go."""
+    dns: set[str] = set()
+    for entry in entries:
+        dns |= reference_dns(kind.mapping, entry.attrs)
+    dn_ids = await backend.users.ids_for_dns(dns) if dns else {}
+    result = []
+    for entry in entries:
+        ids = await member_ids(backend, kind, entry) if members else None
+        result.append(to_payload(kind, entry, dn_ids, base_url, ids))
+    return result
+
+
+def wants_members(kind: ResourceKind, projection: Projection) -> bool:
+    """Whether member values must be read (never for excluded members)."""
+    return kind.mapping.members is not None and projection.wants("members")
+
+
+async def load_resource(
+    backend: Backend,
+    kind: ResourceKind,
+    ident: str,
+    base_url: str,
+    projection: Projection,
+) -> tuple[dict[str, Any], Entry]:
+    """One resource's payload and entry."""
+    members = wants_members(kind, projection)
+    entry = await find_entry(backend, kind, ident, members=members)
+    payloads = await payloads_for(backend, kind, [entry], base_url, members=members)
+    return payloads[0], entry
+
+
+async def _ldap_filter(backend: Backend, kind: ResourceKind, query: ListQuery) -> str | None:
+    base_filter = object_filter(kind.mapping)
+    if query.filter is None:
+        return base_filter
+    ids = referenced_ids(query.filter, kind.mapping)
+    refs = await backend.users.dns_for_ids(ids) if ids else {}
+    term = translate(query.filter, kind.mapping, kind.schemas, refs)
+    if term is False:
+        return None
+    return base_filter if term is True else f"(&{base_filter}{term})"
+
+
+async def list_resources(
+    backend: Backend, kind: ResourceKind, query: ListQuery, base_url: str
+) -> ListResult:
+    """A page of matching resources; slapd evaluates the whole filter."""
+    ldap_filter = await _ldap_filter(backend, kind, query)
+    if ldap_filter is None:
+        return ListResult([], 0, query.start_index)
+    members = wants_members(kind, query.projection)
+    rmap = kind.mapping
+    entries = await backend.directory.search(
+        rmap.base, ldap_filter, read_attributes(rmap, members=members)
+    )
+    entries.sort(key=lambda e: e.first("entryUUID") or "")
+    start = query.start_index - 1
+    window = entries[start : start + query.count]
+    payloads = await payloads_for(backend, kind, window, base_url, members=members)
+    return ListResult(payloads, len(entries), query.start_index)

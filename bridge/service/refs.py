@@ -1,0 +1,69 @@
+"""SCIM ids to DNs and back, in a bounded number of searches.
+
+SCIM member and manager values are ``entryUUID``s while LDAP holds DNs
+(``openldap.md`` §4). Each direction is one search per chunk of values,
+never one per value.
+"""
+
+from collections.abc import Iterable
+
+from ..directory.client import Directory
+from ..mapping.convert import dn_key
+from ..mapping.filters import escape_filter_value
+
+__all__ = ["References", "dn_key", "is_uuid"]
+
+_CHUNK = 200
+
+
+def is_uuid(text: str) -> bool:
+    """Whether a string has the shape of the ids this bridge hands out."""
+    lowered = text.lower()
+    return len(lowered) == 36 and all(c in "0123456789abcdef-" for c in lowered) and (
+        lowered.count("-") == 4
+    )
+
+
+def _chunks(items: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+class References:
+    """Resolves references among the entries under one base."""
+
+    def __init__(self, directory: Directory, base: str, object_filter: str) -> None:
+        self._directory = directory
+        self._base = base
+        self._object_filter = object_filter
+
+    async def dns_for_ids(self, ids: Iterable[str]) -> dict[str, str]:
+        """id → DN for the ids that exist; unknown ids are left out."""
+        wanted = sorted({i for i in ids if is_uuid(i)})
+        found: dict[str, str] = {}
+        for chunk in _chunks(wanted):
+            terms = "".join(f"(entryUUID={i.lower()})" for i in chunk)
+            entries = await self._directory.search(
+                self._base, f"(&{self._object_filter}(|{terms}))", ["entryUUID"]
+            )
+            for entry in entries:
+                uuid = entry.first("entryUUID")
+                if uuid:
+                    found[uuid] = entry.dn
+        by_lower = {k.lower(): v for k, v in found.items()}
+        return {i: by_lower[i.lower()] for i in ids if i.lower() in by_lower}
+
+    async def ids_for_dns(self, dns: Iterable[str]) -> dict[str, str]:
+        """``dn_key(DN)`` → id, for the DNs that exist."""
+        wanted = sorted({dn for dn in dns if dn})
+        found: dict[str, str] = {}
+        for chunk in _chunks(wanted):
+            terms = "".join(f"(entryDN={escape_filter_value(dn)})" for dn in chunk)
+            entries = await self._directory.search(
+                self._base, f"(|{terms})", ["entryUUID"]
+            )
+            for entry in entries:
+                uuid = entry.first("entryUUID")
+                if uuid:
+                    found[dn_key(entry.dn)] = uuid
+        return found

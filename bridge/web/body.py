@@ -1,0 +1,61 @@
+"""Reading a request body: media type, size and depth limits, JSON."""
+
+import json
+from typing import Any
+
+from aiohttp import web
+from scim2_models import InvalidSyntaxException, PayloadTooLargeException
+
+from ..errors import UnsupportedMediaType
+
+__all__ = ["read_json"]
+
+_ACCEPTED = {"application/scim+json", "application/json"}
+
+
+def _too_deep(text: str, limit: int) -> bool:
+    """Whether brackets nest deeper than ``limit`` (strings skipped)."""
+    depth = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+async def read_json(request: web.Request, *, max_bytes: int, max_depth: int) -> Any:
+    """The parsed JSON body, or a SCIM error (415, 413, 400)."""
+    if request.content_type not in _ACCEPTED:
+        raise UnsupportedMediaType(
+            detail=f"Content-Type {request.content_type or '(none)'} is not accepted;"
+            " send application/scim+json"
+        )
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise PayloadTooLargeException(detail=f"The body is larger than {max_bytes} bytes")
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge as exc:
+        raise PayloadTooLargeException(detail=f"The body is larger than {max_bytes} bytes") from exc
+    try:
+        text = raw.decode(request.charset or "utf-8")
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise InvalidSyntaxException(detail="The body is not valid UTF-8") from exc
+    if _too_deep(text, max_depth):
+        raise InvalidSyntaxException(detail=f"The JSON nests deeper than {max_depth} levels")
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise InvalidSyntaxException(detail=f"The body is not valid JSON: {exc}") from exc
