@@ -2,23 +2,22 @@
 
 Pure functions: they return LDIF text for ``slapadd -n0`` (configuration)
 and ``slapadd -n1`` (data), and touch no file. The paths slapd will use come
-in as a :class:`Layout`, the root password as a hash.
+in as a :class:`~bridge.slapd.layout.Layout`, the root password as a hash.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from bridge.slapd.acl import database_access, frontend_access, service_limits
+from bridge.slapd.layout import Layout
 from bridge.slapd.ldif import Attributes, render_entries, ssha
 from bridge.slapd.spec import ServiceAccount, SlapdSpec
 
 __all__ = [
     "MODULE_DIR",
     "STOCK_SCHEMA_DIR",
-    "Layout",
     "render_config",
     "render_data",
     "render_root_password",
@@ -44,41 +43,6 @@ _ALWAYS_INDEXED = ("objectClass", "entryUUID", "entryCSN")
 def schema_ldif_path() -> Path:
     """Return the path of the project schema, in cn=config LDIF form."""
     return Path(__file__).with_name("schema") / "scim-bridge.ldif"
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Where one slapd keeps its files; see :meth:`inside`."""
-
-    root: Path
-    """Working directory, private to one slapd."""
-
-    config_dir: Path
-    """The slapd.d tree that ``slapd -F`` reads."""
-
-    db_dir: Path
-    """The mdb database directory."""
-
-    pid_file: Path
-    """The file slapd writes its process id to."""
-
-    args_file: Path
-    """The file slapd writes its command line to."""
-
-    log_file: Path
-    """Where the launcher sends slapd's stderr."""
-
-    @classmethod
-    def inside(cls, root: Path) -> Layout:
-        """Return the standard layout, every file directly under ``root``."""
-        return cls(
-            root=root,
-            config_dir=root / "slapd.d",
-            db_dir=root / "db",
-            pid_file=root / "slapd.pid",
-            args_file=root / "slapd.args",
-            log_file=root / "slapd.log",
-        )
 
 
 def render_config(spec: SlapdSpec, layout: Layout, root_pw_hash: str) -> str:
@@ -247,13 +211,19 @@ def _refint_settings(spec: SlapdSpec) -> list[tuple[str, str]]:
 
 
 def _index_lines(spec: SlapdSpec) -> list[str]:
-    merged: dict[str, list[str]] = {name: ["eq"] for name in _ALWAYS_INDEXED}
-    for attribute, kinds in spec.indexes:
-        known = merged.setdefault(attribute, [])
-        for kind in (k.strip() for k in kinds.split(",")):
+    # Attribute names are case-insensitive, and slapd refuses a second
+    # olcDbIndex for one attribute, so spellings are merged on lower case.
+    names: dict[str, str] = {}
+    kinds: dict[str, list[str]] = {}
+    pairs = [(name, "eq") for name in _ALWAYS_INDEXED] + list(spec.indexes)
+    for attribute, wanted in pairs:
+        key = attribute.lower()
+        names.setdefault(key, attribute)
+        known = kinds.setdefault(key, [])
+        for kind in (k.strip() for k in wanted.split(",")):
             if kind and kind not in known:
                 known.append(kind)
-    return [f"{attribute} {','.join(kinds)}" for attribute, kinds in merged.items()]
+    return [f"{names[key]} {','.join(kinds[key])}" for key in names]
 
 
 def _suffix_entry(suffix: str) -> tuple[str, Attributes]:

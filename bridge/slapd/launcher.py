@@ -24,12 +24,12 @@ from types import TracebackType
 
 from bridge.slapd import _children
 from bridge.slapd.config import (
-    Layout,
     render_config,
     render_data,
     render_root_password,
     root_dn,
 )
+from bridge.slapd.layout import Layout
 from bridge.slapd.ldif import ssha
 from bridge.slapd.spec import SlapdSpec
 from bridge.slapd.tools import (

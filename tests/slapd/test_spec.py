@@ -20,7 +20,8 @@ from bridge.slapd import (
     schema_ldif_path,
     tools,
 )
-from bridge.slapd.config import Layout, render_config, render_data
+from bridge.slapd.config import render_config, render_data
+from bridge.slapd.layout import Layout
 from bridge.slapd.ldif import render_entry, ssha
 
 from .support import PEOPLE, READER, WRITER, bridge_spec
@@ -75,8 +76,8 @@ def test_rendered_ldif_holds_hashes_not_passwords() -> None:
 
 
 def test_replication_indexes_are_always_present_once() -> None:
-    """objectClass, entryUUID and entryCSN get eq, merged with the spec's."""
-    spec = SlapdSpec(indexes=(("objectClass", "pres"), ("uid", "eq")))
+    """objectClass, entryUUID, entryCSN get eq, merged whatever the case."""
+    spec = SlapdSpec(indexes=(("objectclass", "pres"), ("uid", "eq")))
 
     text = render_config(spec, NOWHERE, ssha("r"))
     lines = re.findall(r"^olcDbIndex: (.*)$", text, re.MULTILINE)
