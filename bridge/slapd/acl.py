@@ -67,6 +67,9 @@ def _unit_rules(spec: SlapdSpec, unit_dn: str) -> tuple[str, ...]:
     # (and then logging in to the records system as that user). Matching
     # such entries by filter and granting read plus delete, without add
     # ("=rscdz"), refuses that add yet lets the writer delete the entry.
+    # The price: a rename needs full write on "entry", so the writer cannot
+    # rename a user that holds a password. Entra sends none, so no user has
+    # one until a separate password feed exists; revisit the rule then.
     return (
         f'to dn.base="{unit_dn}" attrs=children '
         + _clauses(spec, writer="write", reader=None),

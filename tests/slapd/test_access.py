@@ -91,6 +91,24 @@ def test_writer_can_delete_a_user_that_has_a_password(slapd: LocalSlapd) -> None
     assert (changed, deleted) == (0, True)
 
 
+def test_writer_renames_users_except_those_with_a_password(
+    slapd: LocalSlapd,
+) -> None:
+    """A rename needs full write on the entry, which password holders deny."""
+    root = connect(slapd.uri, slapd.root_dn, slapd.root_password)
+    plain = f"uid=rename-plain,{PEOPLE}"
+    holder = f"uid=rename-pw,{PEOPLE}"
+    root.add(plain, attributes=person("rename-plain"))
+    root.add(holder, attributes=person("rename-pw", userPassword="secret4"))
+    writer = as_account(slapd.uri, WRITER)
+
+    renamed = writer.modify_dn(plain, "uid=renamed-plain")
+    writer.modify_dn(holder, "uid=renamed-pw")
+
+    assert renamed is True
+    assert writer.result["result"] == 50
+
+
 def test_writer_cannot_change_a_password(slapd: LocalSlapd) -> None:
     """Replacing an existing userPassword is refused to the bridge."""
     root = connect(slapd.uri, slapd.root_dn, slapd.root_password)
