@@ -9,6 +9,7 @@ import uuid
 
 from tests.integration.test_entra_support import (
     CORE_USER,
+    add_members,
     create_group,
     create_user,
     list_body,
@@ -93,10 +94,7 @@ async def test_group_displayname_eq_with_members_excluded(client):
     """Group matching: one group, and no members key in the answer."""
     user = await create_user(client)
     group = await create_group(client)
-    await patch(
-        client, f"Groups/{group['id']}",
-        {"op": "Add", "path": "members", "value": [{"value": user["id"]}]},
-    )
+    await add_members(client, group["id"], user["id"])
 
     body = await list_body(
         client, "Groups", excludedAttributes="members",
@@ -153,10 +151,7 @@ async def test_id_and_members_eq_answers_the_group_holding_the_member(client):
     """Legacy reference check: the group when the user is a member."""
     user = await create_user(client)
     group = await create_group(client)
-    await patch(
-        client, f"Groups/{group['id']}",
-        {"op": "Add", "path": "members", "value": [{"value": user["id"]}]},
-    )
+    await add_members(client, group["id"], user["id"])
 
     body = await list_body(
         client, "Groups", excludedAttributes="members",

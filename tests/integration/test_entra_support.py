@@ -24,6 +24,7 @@ __all__ = [
     "MS_GROUP",
     "PATCH",
     "USER_SCHEMAS",
+    "add_members",
     "create_group",
     "create_user",
     "entra_group",
@@ -115,6 +116,14 @@ async def patch(client: TestClient, path: str, *operations: dict[str, Any]) -> A
     """PATCH a resource path (``Users/<id>``) with these operations."""
     body = {"schemas": [PATCH], "Operations": list(operations)}
     return await client.patch(f"{SCIM}/{path}", data=json.dumps(body), headers=JSON)
+
+
+async def add_members(client: TestClient, group_id: str, *user_ids: str) -> None:
+    """Entra's member add (§4.9): a list of ``{"value": id}``, 204."""
+    values = [{"value": ident} for ident in user_ids]
+    operation = {"op": "Add", "path": "members", "value": values}
+    response = await patch(client, f"Groups/{group_id}", operation)
+    assert response.status == 204, await response.text()
 
 
 async def read(client: TestClient, path: str, **params: str) -> Any:

@@ -1,0 +1,107 @@
+"""The ``scim-ldap-bridge`` command: serve, demo, check, schema."""
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from aiohttp import web
+
+from .config import Settings, check_tokens, load_settings, read_secret
+from .directory.client import Directory
+from .errors import ConfigError, DirectoryUnavailable
+from .logs import configure_logging
+from .mapping.load import load_mapping
+from .slapd import schema_ldif_path
+from .web.app import create_app
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="scim-ldap-bridge", description=__doc__)
+    parser.add_argument("--log-level", default="INFO")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the SCIM service")
+    serve.add_argument("--config", type=Path, required=True)
+    serve.add_argument(
+        "--allow-degraded", action="store_true",
+        help="start even if the directory is unreachable (readyz reports not ready)",
+    )
+    check = commands.add_parser("check", help="validate the config and reach the directory")
+    check.add_argument("--config", type=Path, required=True)
+    demo = commands.add_parser("demo", help="a private slapd plus the bridge, on 127.0.0.1")
+    demo.add_argument("--profile", default="inetorgperson", help="inetorgperson or records")
+    demo.add_argument("--port", type=int, default=8080)
+    demo.add_argument("--replay", action="store_true", help="replay the recorded Entra cycle")
+    demo.add_argument("--exit", action="store_true", help="stop after the replay")
+    commands.add_parser("schema", help="print the LDAP schema LDIF the mappings need")
+    return parser
+
+
+def _secrets(settings: Settings, source: str) -> tuple[list[str], str]:
+    tokens = check_tokens(read_secret(settings.tokens, "tokens"), source)
+    passwords = read_secret(settings.directory.bind_password, "directory.bind_password")
+    if settings.directory.bind_dn and not passwords:
+        raise ConfigError(source, "directory.bind_password", "no bind password found")
+    return tokens, passwords[0] if passwords else ""
+
+
+async def _probe(settings: Settings, password: str) -> None:
+    directory = Directory(settings.directory, password)
+    try:
+        await directory.ping()
+    finally:
+        directory.close()
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    tokens, password = _secrets(settings, str(args.config))
+    mapping = load_mapping(settings.mapping)
+    try:
+        asyncio.run(_probe(settings, password))
+    except DirectoryUnavailable as exc:
+        if not args.allow_degraded:
+            print(f"scim-ldap-bridge: the directory is unreachable: {exc.detail}", file=sys.stderr)
+            return 3
+        print("scim-ldap-bridge: directory unreachable; starting degraded", file=sys.stderr)
+    app = create_app(settings, mapping, tokens, lambda: Directory(settings.directory, password))
+    web.run_app(app, host=settings.host, port=settings.port, access_log=None, print=None)
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    _, password = _secrets(settings, str(args.config))
+    mapping = load_mapping(settings.mapping)
+    asyncio.run(_probe(settings, password))
+    print(f"config ok; mapping: {mapping.description}; directory answers as {settings.directory.bind_dn}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = _parser().parse_args(argv)
+    configure_logging(args.log_level)
+    try:
+        if args.command == "serve":
+            return _serve(args)
+        if args.command == "check":
+            return _check(args)
+        if args.command == "schema":
+            sys.stdout.write(schema_ldif_path().read_text(encoding="utf-8"))
+            return 0
+        from .demo import run_demo
+
+        return run_demo(args.profile, args.port, replay=args.replay, stop_after=args.exit)
+    except ConfigError as exc:
+        print(f"scim-ldap-bridge: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except DirectoryUnavailable as exc:
+        print(f"scim-ldap-bridge: the directory is unreachable: {exc.detail}", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())
