@@ -119,10 +119,6 @@ class SlapdSpec:
         """Return the DN of the organisational unit named ``unit``."""
         return f"ou={unit},{self.suffix}"
 
-    def accounts(self, role: Role) -> tuple[ServiceAccount, ...]:
-        """Return the service accounts that have ``role``."""
-        return tuple(a for a in self.service_accounts if a.role == role)
-
 
 def _check_units(spec: SlapdSpec) -> None:
     if not spec.suffix.lower().startswith("dc="):
