@@ -144,16 +144,17 @@ def group_dn(display_name: str) -> str:
 
 
 def entry(stack: Stack, dn: str) -> dict[str, list[str]] | None:
-    """The user attributes of the entry at ``dn``, or None when absent."""
+    """The user attributes of the entry at ``dn`` as LDAP holds them
+    (raw, so ``TRUE`` stays ``TRUE``), or None when it is absent."""
     conn = stack.admin()
     try:
         conn.search(dn, "(objectClass=*)", ldap3.BASE, attributes=["*"])
+        found = conn.entries[0].entry_raw_attributes
     except ldap3.core.exceptions.LDAPNoSuchObjectResult:
         return None
     finally:
         conn.unbind()
-    found = conn.entries[0].entry_attributes_as_dict
-    return {name: [str(v) for v in values] for name, values in found.items()}
+    return {name: [v.decode() for v in values] for name, values in found.items()}
 
 
 def member_dns(stack: Stack, display_name: str) -> list[str]:
