@@ -3,8 +3,20 @@
 from collections.abc import Iterator
 
 import pytest
+from blockbuster import blockbuster_ctx
 
 from tests.support import Stack, new_token, start_stack
+
+
+@pytest.fixture(autouse=True)
+def no_blocking_calls_in_the_bridge() -> Iterator[None]:
+    """Fail any blocking call the bridge makes on the event loop.
+
+    ldap3 must only run in the directory layer's thread pool; the tests
+    themselves may block (they inspect slapd with plain ldap3 calls).
+    """
+    with blockbuster_ctx(["bridge"], excluded_modules=["bridge.slapd", "bridge.demo"]):
+        yield
 
 
 @pytest.fixture(scope="session")

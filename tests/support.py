@@ -11,6 +11,7 @@ from bridge.config import DirectorySettings, Settings
 from bridge.directory.client import Directory
 from bridge.mapping.load import load_mapping
 from bridge.mapping.model import Mapping
+from bridge.scim.schemas import ResourceKind, build_kinds
 from bridge.slapd import LocalSlapd, ServiceAccount
 from bridge.slapd.profile import spec_for_mapping
 from bridge.web.app import create_app
@@ -29,6 +30,7 @@ class Stack:
     mapping: Mapping
     writer: ServiceAccount
     reader: ServiceAccount
+    kinds: dict[str, ResourceKind]
 
     def settings(self, **changes: object) -> Settings:
         directory = DirectorySettings(uris=[self.slapd.uri], bind_dn=self.writer.dn, operation_timeout=5, connect_timeout=2)
@@ -39,7 +41,7 @@ class Stack:
 
     def app(self, token: str, **changes: object):  # noqa: ANN201
         settings = self.settings(**changes)
-        return create_app(settings, self.mapping, [token], lambda: self.directory(settings))
+        return create_app(settings, self.mapping, [token], lambda: self.directory(settings), kinds=self.kinds)
 
     def admin(self) -> ldap3.Connection:
         """A root connection for inspecting the directory in assertions."""
@@ -57,7 +59,7 @@ def start_stack(profile: str) -> Iterator[Stack]:
     reader = ServiceAccount.with_random_password(SYNC_DN, "reader")
     spec = spec_for_mapping(mapping, (writer, reader), durable=False)
     with LocalSlapd(spec) as slapd:
-        yield Stack(slapd, mapping, writer, reader)
+        yield Stack(slapd, mapping, writer, reader, build_kinds(mapping))
 
 
 def new_token() -> str:

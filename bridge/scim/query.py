@@ -1,6 +1,7 @@
 """List-query parameters (RFC 7644 §3.4.2) and response projection."""
 
 import re
+from functools import lru_cache
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,7 @@ from scim2_models import (
 )
 from scim2_models.path import FilterNode
 
-__all__ = ["ListQuery", "Projection", "parse_filter", "parse_list_query", "render"]
+__all__ = ["ListQuery", "Projection", "parse_filter", "parse_list_query", "prepare", "render"]
 
 # Old Entra samples send unquoted values (externalId eq jyoung): quote a bare
 # word after an operator when the strict parse fails (entra-client.md §6).
@@ -130,17 +131,33 @@ def render(
     )
 
 
+@lru_cache(maxsize=16)
+def _parameters_class(model: type[Resource[Any]]) -> type[ResponseParameters[Any]]:
+    # Parametrising a generic model builds a class: once per model, not per
+    # request.
+    return ResponseParameters[model]  # type: ignore[valid-type]
+
+
+@lru_cache(maxsize=1024)
+def _is_path(model: type[Resource[Any]], name: str) -> bool:
+    try:
+        _parameters_class(model)(attributes=[name])
+    except (ValidationError, SCIMException, ValueError):
+        return False
+    return True
+
+
+def prepare(model: type[Resource[Any]]) -> None:
+    """Build, at start-up, the classes projections and filters need, so no
+    request pays for creating them (and none touches the disk to do so)."""
+    _is_path(model, "id")
+    ScimFilter[model]('id eq "x"')  # type: ignore[valid-type]
+
+
 def _known(model: type[Resource[Any]], names: tuple[str, ...]) -> list[str]:
     """The names that are attribute paths of the model; others are dropped
     (RFC 7644 §3.9 lets a service ignore what it does not know)."""
-    kept = []
-    for name in names:
-        try:
-            ResponseParameters[model](attributes=[name])  # type: ignore[valid-type]
-        except (ValidationError, SCIMException, ValueError):
-            continue
-        kept.append(name)
-    return kept
+    return [name for name in names if _is_path(model, name)]
 
 
 def _parameters(
@@ -152,6 +169,6 @@ def _parameters(
     excluded = _known(model, projection.excluded)
     if projection.attributes and not attributes:
         attributes = ["id"]
-    return ResponseParameters[model](  # type: ignore[valid-type]
+    return _parameters_class(model)(
         attributes=attributes or None, excluded_attributes=excluded or None
     )

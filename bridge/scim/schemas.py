@@ -15,20 +15,31 @@ from scim2_models import (
     EnterpriseUser,
     Extension,
     Group,
+    PatchOp,
     Resource,
     ResourceType,
     Schema,
     User,
 )
 
-from ..mapping.model import Mapping, ResourceMap, ScimTarget
+from ..mapping.model import Kind, Mapping, ResourceMap, ScimTarget
+from .query import prepare
 
-__all__ = ["ResourceKind", "build_kinds", "GROUP_SCHEMA", "USER_SCHEMA"]
+__all__ = [
+    "GROUP_SCHEMA",
+    "USER_SCHEMA",
+    "ResourceKind",
+    "build_kinds",
+    "link_references",
+]
 
 USER_SCHEMA = str(User.__schema__)
 GROUP_SCHEMA = str(Group.__schema__)
 _COMMON = {"id", "externalid", "meta"}
-_ALWAYS_SUB = {"members": {"value"}}
+_REF = "$ref"
+# Members are held as DNs of users: a member is named by its id, and its
+# $ref is the bridge's own URL for it (RFC 7643 §4.2).
+_ALWAYS_SUB = {"members": {"value", _REF}}
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,9 @@ class ResourceKind:
 
     resource_type: ResourceType
     mapping: ResourceMap
+
+    patch_model: type[Any]
+    """``PatchOp[model]``, built once: parametrising it per request costs."""
 
 
 def _dump(schema: Schema) -> dict[str, Any]:
@@ -77,7 +91,7 @@ def _add_subs(subs: set[str], target: ScimTarget, kind: str) -> None:
     if target.type is not None:
         subs.add("type")
     if kind == "reference":
-        subs.add("value")
+        subs.update(("value", _REF))
 
 
 def _types_of(mapping: ResourceMap, attr: str) -> list[str]:
@@ -118,7 +132,16 @@ def _cut_attribute(
     for sub in attr["subAttributes"]:
         if sub["name"] == "type" and types:
             sub["canonicalValues"] = types
+        if sub["name"] == _REF:
+            _cut_reference(sub)
     return attr
+
+
+def _cut_reference(sub: dict[str, Any]) -> None:
+    """Only users are referenced (members and manager are user DNs), and a
+    client may name them by ``value`` alone: the bridge writes the $ref."""
+    sub["referenceTypes"] = ["User"]
+    sub["required"] = False
 
 
 def _kind(
@@ -145,12 +168,47 @@ def _kind(
     resource_type.name = name
     resource_type.id = name
     resource_type.endpoint = endpoint
-    return ResourceKind(name, endpoint, model, tuple(schemas), resource_type, mapping)
+    patch_model = PatchOp[model]  # type: ignore[valid-type]
+    return ResourceKind(
+        name, endpoint, model, tuple(schemas), resource_type, mapping, patch_model
+    )
 
 
 def build_kinds(mapping: Mapping) -> dict[str, ResourceKind]:
     """The User and Group kinds for a mapping, keyed by resource type name."""
-    return {
+    kinds = {
         "User": _kind("User", "/Users", mapping.users, User, (EnterpriseUser,)),
         "Group": _kind("Group", "/Groups", mapping.groups, Group, ()),
     }
+    for kind in kinds.values():
+        prepare(kind.model)
+    return kinds
+
+
+def _reference_holders(kind: ResourceKind) -> list[tuple[str | None, str]]:
+    """(extension URN or None, attribute) of every reference attribute."""
+    holders: list[tuple[str | None, str]] = [
+        (item.target.uri, item.target.attr)
+        for item in kind.mapping.attributes
+        if item.kind is Kind.reference
+    ]
+    if kind.mapping.members is not None:
+        holders.append((None, "members"))
+    return holders
+
+
+def link_references(
+    kind: ResourceKind, payload: dict[str, Any], base_url: str
+) -> dict[str, Any]:
+    """The payload with the advertised ``$ref`` beside each referenced id.
+
+    Every reference the bridge stores names a user, so its $ref is that
+    user's location (RFC 7643 §4.2: "$ref" is the URI of the resource).
+    """
+    for uri, attr in _reference_holders(kind):
+        container = payload.get(uri) if uri else payload
+        value = container.get(attr) if isinstance(container, dict) else None
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict) and isinstance(item.get("value"), str):
+                item[_REF] = f"{base_url}/Users/{item['value']}"
+    return payload

@@ -302,7 +302,7 @@ def _patched(kind: ResourceKind, entry_payload: dict[str, Any], operations: list
     body = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": operations}
     try:
         resource = kind.model.model_validate(entry_payload, scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
-        patch = PatchOp[kind.model].model_validate(body, scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY)  # type: ignore[name-defined]
+        patch = kind.patch_model.model_validate(body, scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY)  # type: ignore[name-defined]
         patch.patch(resource, scim_policy=POLICY)
     except ValidationError as exc:
         raise validation_error(exc) from exc

@@ -7,7 +7,7 @@ from aiohttp import web
 from ..config import Settings
 from ..directory.client import Directory
 from ..mapping.model import Mapping
-from ..scim.schemas import build_kinds
+from ..scim.schemas import ResourceKind, build_kinds
 from ..service.context import Backend, object_filter
 from ..service.refs import References
 from .handlers import ResourceHandlers, discovery_routes, health_routes
@@ -17,9 +17,11 @@ from .middleware import access_middleware, auth_middleware, error_middleware
 __all__ = ["create_app"]
 
 
-def build_backend(settings: Settings, mapping: Mapping, directory: Directory) -> Backend:
+def build_backend(
+    mapping: Mapping, directory: Directory, kinds: dict[str, ResourceKind] | None = None
+) -> Backend:
     """Wire the kinds, the directory and the reference lookups together."""
-    kinds = build_kinds(mapping)
+    kinds = kinds or build_kinds(mapping)
     users = References(directory, mapping.users.base, object_filter(mapping.users))
     groups = References(directory, mapping.groups.base, object_filter(mapping.groups))
     return Backend(mapping, kinds, directory, users, groups)
@@ -51,6 +53,8 @@ def create_app(
     mapping: Mapping,
     tokens: list[str],
     directory_factory: Callable[[], Directory],
+    *,
+    kinds: dict[str, ResourceKind] | None = None,
 ) -> web.Application:
     """The bridge as an aiohttp application; the directory opens lazily."""
     app = web.Application(
@@ -58,7 +62,7 @@ def create_app(
         client_max_size=settings.limits.max_body_bytes,
     )
     directory = directory_factory()
-    backend = build_backend(settings, mapping, directory)
+    backend = build_backend(mapping, directory, kinds)
     app[SETTINGS] = settings
     app[BACKEND] = backend
 
