@@ -120,8 +120,11 @@ class Directory:
         scope: str = SUBTREE,
         page_size: int = 500,
         limit: int | None = None,
+        sort: ctl.SortKey | None = None,
     ) -> list[Entry]:
-        """Every matching entry, read in RFC 2696 pages on one connection."""
+        """Every matching entry, read in RFC 2696 pages on one connection
+        (sorted by slapd's sssvlv overlay when ``sort`` is given)."""
+        controls = [ctl.server_side_sort([sort])] if sort else None
 
         def work(conn: Connection) -> list[Entry]:
             found: list[Entry] = []
@@ -130,7 +133,7 @@ class Directory:
                 with translated("search"):
                     conn.search(
                         base, filter_text, scope, attributes=list(attributes) or ["1.1"],
-                        paged_size=page_size, paged_cookie=cookie,
+                        paged_size=page_size, paged_cookie=cookie, controls=controls,
                     )
                 if conn.result.get("result") == 32:
                     return found

@@ -6,6 +6,8 @@ from typing import Any
 from scim2_models import NotFoundException
 
 from ..directory.client import Entry
+from ..directory.controls import SortKey
+from ..mapping.sorting import sort_key
 from ..mapping.convert import reference_dns
 from ..mapping.filters import referenced_ids, translate
 from ..scim.query import ListQuery, Projection
@@ -110,6 +112,13 @@ async def _ldap_filter(backend: Backend, kind: ResourceKind, query: ListQuery) -
     return base_filter if term is True else f"(&{base_filter}{term})"
 
 
+def _sort(kind: ResourceKind, query: ListQuery) -> SortKey | None:
+    if not query.sort_by:
+        return None
+    attribute, rule = sort_key(kind.mapping, query.sort_by, str(kind.schemas[0].id))
+    return SortKey(attribute, rule, reverse=query.descending)
+
+
 async def list_resources(
     backend: Backend, kind: ResourceKind, query: ListQuery, base_url: str
 ) -> ListResult:
@@ -119,10 +128,13 @@ async def list_resources(
         return ListResult([], 0, query.start_index)
     members = wants_members(kind, query.projection)
     rmap = kind.mapping
+    sort = _sort(kind, query)
     entries = await backend.directory.search(
-        rmap.base, ldap_filter, read_attributes(rmap, members=members)
+        rmap.base, ldap_filter, read_attributes(rmap, members=members), sort=sort
     )
-    entries.sort(key=lambda e: e.first("entryUUID") or "")
+    if sort is None:
+        # Without sortBy, order by id so that pages are stable.
+        entries.sort(key=lambda e: e.first("entryUUID") or "")
     start = query.start_index - 1
     window = entries[start : start + query.count]
     payloads = await payloads_for(backend, kind, window, base_url, members=members)
