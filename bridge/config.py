@@ -84,9 +84,6 @@ class DirectorySettings(_Section):
     retry_after: int = Field(30, ge=1)
     """The Retry-After seconds sent with a 503."""
 
-    password_policy_lock: bool = False
-    """Also set ppolicy's pwdAccountLockedTime on disable (needs ppolicy)."""
-
 
 class Limits(_Section):
     """Protection against oversized or slow requests."""
