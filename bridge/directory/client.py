@@ -31,7 +31,7 @@ audit = logging.getLogger("bridge.audit")
 
 Control = tuple[str, bool, bytes | None]
 _OPS = {"add": MODIFY_ADD, "delete": MODIFY_DELETE, "replace": MODIFY_REPLACE}
-OPERATIONAL = ["entryUUID", "entryCSN", "createTimestamp", "modifyTimestamp"]
+OPERATIONAL = ["entryUUID", "entryCSN", "createTimestamp", "modifyTimestamp", "entryDN"]
 
 
 @dataclass

@@ -99,6 +99,9 @@ async def create_resource(
     if member_dns and rmap.members is not None:
         attrs[rmap.members.ldap] = list(member_dns.values())
     operational = await backend.directory.add(dn, attrs)
+    # Back links must carry the DN exactly as slapd spells it (it prints
+    # attribute types by their schema name), the string readers compare.
+    dn = (operational.get("entryDN") or [dn])[0]
     if member_dns and rmap.members is not None:
         await set_back_links(
             backend.directory, rmap.members, dn, add=list(member_dns.values()), remove=[]
@@ -207,6 +210,8 @@ async def _rename(
         if changes:
             await backend.directory.modify(entry.dn, _undo(entry, changes))
         raise
+    moved = await backend.directory.read(new_dn, ["entryDN"])
+    new_dn = moved.dn if moved is not None else new_dn
     await _move_references(backend, kind, entry.dn, new_dn)
     return new_dn
 
