@@ -11,6 +11,7 @@ from ..scim.schemas import ResourceKind, build_kinds
 from ..service.context import Backend, object_filter
 from ..service.refs import References
 from .handlers import ResourceHandlers, discovery_routes, health_routes
+from .listing import search_all
 from .keys import BACKEND, SETTINGS
 from .middleware import access_middleware, auth_middleware, error_middleware
 
@@ -33,10 +34,13 @@ def _routes(app: web.Application, backend: Backend, base: str) -> None:
         path = f"{base}{kind.endpoint}"
         app.router.add_get(path, handlers.list)
         app.router.add_post(path, handlers.create)
+        # Before {id}, which would otherwise take ".search" for an id.
+        app.router.add_post(f"{path}/.search", handlers.search)
         app.router.add_get(f"{path}/{{id}}", handlers.get)
         app.router.add_put(f"{path}/{{id}}", handlers.replace)
         app.router.add_patch(f"{path}/{{id}}", handlers.patch)
         app.router.add_delete(f"{path}/{{id}}", handlers.delete)
+    app.router.add_post(f"{base}/.search", search_all)
     found = discovery_routes(backend)
     app.router.add_get(f"{base}/ServiceProviderConfig", found["config"])
     app.router.add_get(f"{base}/ResourceTypes", found["types"])

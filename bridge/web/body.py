@@ -7,8 +7,9 @@ from aiohttp import web
 from scim2_models import InvalidSyntaxException, PayloadTooLargeException
 
 from ..errors import UnsupportedMediaType
+from .keys import SETTINGS
 
-__all__ = ["read_json"]
+__all__ = ["read_body", "read_json"]
 
 _ACCEPTED = {"application/scim+json", "application/json"}
 
@@ -59,3 +60,11 @@ async def read_json(request: web.Request, *, max_bytes: int, max_depth: int) -> 
         return json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
         raise InvalidSyntaxException(detail=f"The body is not valid JSON: {exc}") from exc
+
+
+async def read_body(request: web.Request) -> Any:
+    """The parsed JSON body, within the configured limits."""
+    limits = request.app[SETTINGS].limits
+    return await read_json(
+        request, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth
+    )

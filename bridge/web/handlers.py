@@ -8,90 +8,74 @@ from scim2_models import NotFoundException
 from ..config import Settings
 from ..errors import DirectoryUnavailable
 from ..scim import discovery
-from ..scim.query import parse_list_query, projection_from, render
+from ..scim.query import projection_from
 from ..scim.schemas import ResourceKind
 from ..service import reads, writes
 from ..service.context import Backend
-from .body import read_json
+from .body import read_body
 from .keys import BACKEND, SETTINGS
+from .listing import list_page, search_parameters
 from .middleware import scim_response
+from .render import base_url, etag, list_body, render_resource
 
 __all__ = ["ResourceHandlers", "discovery_routes", "health_routes"]
 
-LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
-
-
-def base_url(request: web.Request) -> str:
-    """The SCIM base URL as clients reach it, for meta.location."""
-    settings = request.app[SETTINGS]
-    if settings.public_url:
-        return settings.public_url.rstrip("/")
-    return f"{request.scheme}://{request.host}{settings.base_path}"
-
-
-def _list(resources: list[dict[str, Any]], total: int, start: int) -> dict[str, Any]:
-    return {
-        "schemas": [LIST_SCHEMA],
-        "totalResults": total,
-        "startIndex": start,
-        "itemsPerPage": len(resources),
-        "Resources": resources,
-    }
-
-
-def _etag(payload: dict[str, Any]) -> dict[str, str]:
-    version = (payload.get("meta") or {}).get("version")
-    return {"ETag": version} if version else {}
-
 
 class ResourceHandlers:
-    """The five operations on one resource type's endpoint."""
+    """The operations on one resource type's endpoint."""
 
     def __init__(self, kind: ResourceKind) -> None:
         self.kind = kind
 
-    async def _body(self, request: web.Request) -> Any:
-        limits = request.app[SETTINGS].limits
-        return await read_json(request, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth)
-
-    def _render(self, payload: dict[str, Any], request: web.Request) -> dict[str, Any]:
-        return render(self.kind.model, payload, projection_from(request.query))
+    def _respond(
+        self, payload: dict[str, Any], request: web.Request, status: int = 200
+    ) -> web.Response:
+        """The stored resource, projected as the request asks, with its ETag."""
+        shown = render_resource(
+            self.kind, payload, request, projection_from(request.query)
+        )
+        headers = etag(payload)
+        if status == 201:
+            headers["Location"] = payload["meta"]["location"]
+        return scim_response(shown, status, headers)
 
     async def list(self, request: web.Request) -> web.Response:
-        settings: Settings = request.app[SETTINGS]
-        query = parse_list_query(
-            self.kind.model, request.query,
-            default_count=settings.limits.default_page_size,
-            max_count=settings.limits.max_page_size,
-        )
-        result = await reads.list_resources(request.app[BACKEND], self.kind, query, base_url(request))
-        rendered = [render(self.kind.model, p, query.projection) for p in result.payloads]
-        return scim_response(_list(rendered, result.total, result.start_index))
+        """GET on the endpoint: query parameters (RFC 7644 §3.4.2)."""
+        return await list_page(request, self.kind, request.query)
+
+    async def search(self, request: web.Request) -> web.Response:
+        """POST {endpoint}/.search: the same query as a body (§3.4.3)."""
+        parameters = search_parameters(await read_body(request))
+        return await list_page(request, self.kind, parameters)
 
     async def get(self, request: web.Request) -> web.Response:
+        """GET by id."""
         payload, _ = await reads.load_resource(
             request.app[BACKEND], self.kind, request.match_info["id"],
             base_url(request), projection_from(request.query),
         )
-        return scim_response(self._render(payload, request), headers=_etag(payload))
+        return self._respond(payload, request)
 
     async def create(self, request: web.Request) -> web.Response:
-        body = await self._body(request)
-        payload = await writes.create_resource(request.app[BACKEND], self.kind, body, base_url(request))
-        headers = _etag(payload) | {"Location": payload["meta"]["location"]}
-        return scim_response(self._render(payload, request), 201, headers)
+        """POST: 201 with the stored resource and its Location."""
+        payload = await writes.create_resource(
+            request.app[BACKEND], self.kind, await read_body(request), base_url(request)
+        )
+        return self._respond(payload, request, 201)
 
     async def replace(self, request: web.Request) -> web.Response:
-        body = await self._body(request)
+        """PUT: the resource becomes the body."""
+        body = await read_body(request)
         payload = await writes.replace_resource(
             request.app[BACKEND], self.kind, request.match_info["id"], body,
             base_url(request), request.headers.get("If-Match"),
         )
-        return scim_response(self._render(payload, request), headers=_etag(payload))
+        return self._respond(payload, request)
 
     async def patch(self, request: web.Request) -> web.Response:
+        """PATCH: 200 with the resource, or 204 for groups when configured."""
         settings: Settings = request.app[SETTINGS]
-        body = await self._body(request)
+        body = await read_body(request)
         want_body = self.kind.name == "User" or settings.group_patch_status == 200
         payload = await writes.patch_resource(
             request.app[BACKEND], self.kind, request.match_info["id"], body,
@@ -100,11 +84,13 @@ class ResourceHandlers:
         )
         if payload is None:
             return web.Response(status=204)
-        return scim_response(self._render(payload, request), headers=_etag(payload))
+        return self._respond(payload, request)
 
     async def delete(self, request: web.Request) -> web.Response:
+        """DELETE: 204."""
         await writes.delete_resource(
-            request.app[BACKEND], self.kind, request.match_info["id"], request.headers.get("If-Match")
+            request.app[BACKEND], self.kind, request.match_info["id"],
+            request.headers.get("If-Match"),
         )
         return web.Response(status=204)
 
@@ -114,7 +100,9 @@ def discovery_routes(backend: Backend) -> dict[str, Any]:
 
     async def config(request: web.Request) -> web.Response:
         limits = request.app[SETTINGS].limits
-        return scim_response(discovery.service_provider_config(limits.max_page_size, base_url(request)))
+        return scim_response(
+            discovery.service_provider_config(limits.max_page_size, base_url(request))
+        )
 
     async def types(request: web.Request) -> web.Response:
         items = discovery.resource_types(backend.kinds, base_url(request))
@@ -127,10 +115,12 @@ def discovery_routes(backend: Backend) -> dict[str, Any]:
     return {"config": config, "types": types, "schemas": schemas}
 
 
-def _one_or_list(request: web.Request, items: list[dict[str, Any]], what: str) -> web.Response:
+def _one_or_list(
+    request: web.Request, items: list[dict[str, Any]], what: str
+) -> web.Response:
     wanted = request.match_info.get("id")
     if wanted is None:
-        return scim_response(_list(items, len(items), 1))
+        return scim_response(list_body(items, len(items), 1))
     for item in items:
         if str(item.get("id", "")).lower() == wanted.lower():
             return scim_response(item)
@@ -147,7 +137,9 @@ def health_routes() -> dict[str, Any]:
         try:
             await request.app[BACKEND].directory.ping()
         except DirectoryUnavailable:
-            return web.json_response({"status": "not ready"}, status=503, headers={"Retry-After": "5"})
+            return web.json_response(
+                {"status": "not ready"}, status=503, headers={"Retry-After": "5"}
+            )
         return web.json_response({"status": "ready"})
 
     return {"live": live, "ready": ready}
