@@ -1,0 +1,90 @@
+"""scim2-tester against the live bridge, one test per tag and resource type.
+
+The gate of issue 2: no check may end worse than SKIPPED for what
+``/Schemas`` advertises (``libraries-and-conformance.md`` §6.2).
+"""
+
+from collections.abc import Iterator
+
+import httpx2
+import pytest
+from scim2_client.engines.httpx2 import SyncSCIMClient
+from scim2_tester import CheckResult, Status, check_server, get_all_available_tags
+
+from tests.conformance.conftest import LiveBridge
+
+DISCOVERY_TAGS = ("discovery", "service-provider-config", "resource-types", "schemas", "misc")
+"""Tags whose checks do not depend on a resource type."""
+
+RESOURCE_TAGS = (
+    "crud:create",
+    "crud:read",
+    "crud:read:attributes",
+    "crud:update",
+    "crud:delete",
+    "patch:add",
+    "patch:remove",
+    "patch:replace",
+)
+"""Tags whose checks run once per resource type."""
+
+RESOURCE_TYPES = ("User", "Group")
+ACCEPTED = (Status.SUCCESS, Status.SKIPPED)
+
+
+@pytest.fixture(scope="module")
+def scim(live_bridge: LiveBridge) -> Iterator[SyncSCIMClient]:
+    """A scim2-client that has read the bridge's discovery endpoints.
+
+    Discovery builds model classes from ``/Schemas``, which takes most of a
+    second: once for the module.
+    """
+    headers = {"Authorization": f"Bearer {live_bridge.token}"}
+    with httpx2.Client(base_url=live_bridge.base_url, headers=headers) as http:
+        client = SyncSCIMClient(http)
+        client.discover()
+        yield client
+
+
+def _failures(results: list[CheckResult]) -> list[str]:
+    """Status, resource type, title and reason of each check that failed."""
+    return [
+        f"{r.status.name} {r.resource_type or '-'} {r.title}: {r.reason}"
+        for r in results
+        if r.status not in ACCEPTED
+    ]
+
+
+def _check(scim: SyncSCIMClient, tag: str, types: list[str] | None) -> list[CheckResult]:
+    results = check_server(scim, include_tags={tag}, resource_types=types)
+    # Tag filtering turns every other check into SKIPPED: keep this tag's.
+    return [r for r in results if r.tags and tag in r.tags]
+
+
+def test_the_parametrisation_covers_every_tag_the_tester_knows() -> None:
+    """A tag added by a tester upgrade must not go unchecked."""
+    covered = set(DISCOVERY_TAGS) | set(RESOURCE_TAGS)
+
+    assert covered == set(get_all_available_tags())
+
+
+@pytest.mark.parametrize("tag", DISCOVERY_TAGS)
+def test_discovery_checks_pass(scim: SyncSCIMClient, tag: str) -> None:
+    """Every check of a discovery tag ends SUCCESS or SKIPPED, one at least SUCCESS."""
+    results = _check(scim, tag, None)
+
+    failures = _failures(results)
+    assert not failures, "\n".join(["checks worse than SKIPPED:", *failures])
+    assert any(r.status is Status.SUCCESS for r in results)
+
+
+@pytest.mark.parametrize("resource_type", RESOURCE_TYPES)
+@pytest.mark.parametrize("tag", RESOURCE_TAGS)
+def test_resource_checks_pass(scim: SyncSCIMClient, tag: str, resource_type: str) -> None:
+    """Every check of a tag on one resource type ends SUCCESS or SKIPPED,
+    one at least SUCCESS."""
+    results = _check(scim, tag, [resource_type])
+
+    failures = _failures(results)
+    assert not failures, "\n".join(["checks worse than SKIPPED:", *failures])
+    assert any(r.status is Status.SUCCESS for r in results)
