@@ -64,10 +64,15 @@ def _rdn_value(kind: ResourceKind, values: LdapValues) -> str:
 async def _check_unique(
     backend: Backend, kind: ResourceKind, values: LdapValues, own_dn: str | None
 ) -> None:
-    """Refuse values another entry already holds (the overlay closes races)."""
+    """Refuse values another entry already holds (the overlay closes races).
+
+    The RDN attribute counts as unique too: a clash on it would fail the
+    MODRDN of a rename only after the request's modify had been applied.
+    """
     rmap = kind.mapping
     for item in rmap.attributes:
-        if not item.unique or item.ldap.lower() == rmap.rdn.lower() or item.ldap not in values:
+        named = item.ldap.lower() == rmap.rdn.lower()
+        if not (item.unique or named) or item.ldap not in values:
             continue
         value = escape_filter_value(values[item.ldap][0])
         found = await backend.directory.search(
