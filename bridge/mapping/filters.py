@@ -7,11 +7,63 @@ the translator refuses with ``invalidFilter`` instead of guessing.
 Terms are LDAP filter strings, or ``True``/``False`` where the answer is
 known without asking (``emails[type eq "home"]`` when only work mail is
 stored); constants fold away in ``and``, ``or`` and ``not``.
+
+How SCIM's meaning is kept (``openldap.md`` §5; scim2-models'
+``ScimFilter.match`` is the reference the differential test holds us to):
+
+- Case: a case-exact SCIM attribute on a caseIgnore LDAP attribute is
+  compared with the extensible ``caseExactMatch`` (AND-ed with the plain
+  equality, which is indexed and finds a superset), the reverse with
+  ``caseIgnoreMatch``. Substrings rules have no extensible form, so ``co``,
+  ``sw`` and ``ew`` refuse where the two case rules disagree.
+- Ordering: the attribute's own ORDERING rule when it has the right one
+  (``scimExternalId``, the timestamps, ``entryUUID``), otherwise
+  ``caseIgnoreOrderingMatch``/``caseExactOrderingMatch`` by extensible
+  match, which means "less than". IA5 (``mail``) has none: invalidFilter.
+- Telephone numbers: telephoneNumberMatch ignores spaces and hyphens and
+  SCIM does not, so equality and ordering use the caseIgnore rules by
+  extensible match, and substrings refuse.
+- ``ne`` is the negation of ``eq``, as in scim2-models: true where the
+  attribute is absent. ``eq null`` is absence.
+- Values the directory would judge "Undefined" are answered here, because
+  NOT of Undefined is not true: ``""`` (no stored value is empty) and non
+  ASCII values on IA5 attributes fold to constants.
+- A value the bridge derived only because LDAP requires the attribute
+  (``sn`` from ``displayName``, listed in ``scimDerived``) never matches:
+  reads do not return it either.
+- Every value is escaped byte by byte (RFC 4515 §3), spaces and non-ASCII
+  included, so no value can add syntax and ldap3 cannot trim it.
+
+Deviations that remain, and that the differential test does not generate:
+
+1. Insignificant spaces (RFC 4518 §2.6.1). slapd ignores leading and
+   trailing spaces, reads a run of spaces as one and maps every Unicode
+   space separator to a space, in stored values and assertions alike:
+   ``eq "a b"`` also finds ``"a  b"``. For ``eq``/``ne`` this is the
+   directory's own notion of identity (the unique overlay uses it too), so
+   an existence check agrees with what a create would clash with. ``co``,
+   ``sw``, ``ew`` and ordering refuse a value with leading, trailing or
+   repeated spaces, which slapd would drop and so widen the match
+   (``sw " "`` would match every value).
+2. Unicode. scim2-models compares NFC forms mapped by ``str.lower``; slapd
+   prepares with compatibility folding (``"ﬁ"`` equals ``"fi"``) and its own
+   case mapping (``"İ"``, ``"ẞ"``, final sigma differ). Both agree on ASCII
+   and on precomposed or decomposed accented letters.
+3. Multi-valued LDAP attributes. The bridge writes one value per attribute;
+   a second value written by another tool makes ``gt``/``ge`` (NOT of "less
+   than") disagree with SCIM's "any value" reading.
+4. A dateTime without a time zone is read as UTC (scim2-models compares it
+   with nothing); the directory keeps whole seconds.
+5. A reference whose entry is gone (``manager``) still matches ``pr`` until
+   refint removes it (``openldap.md`` §7); reads already drop it.
 """
 
+import unicodedata
 from collections.abc import Iterable, Mapping as AbcMapping
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
 from scim2_models import InvalidFilterException, Schema
 from scim2_models.path import (
     AttrPath,
@@ -26,7 +78,7 @@ from scim2_models.path import (
     ValuePath,
 )
 
-from .convert import iso_to_generalized
+from .convert import DERIVED
 from .ldapschema import LdapRules, rules_for
 from .model import AttributeMap, Kind, Matching, ResourceMap
 
@@ -36,46 +88,66 @@ Term = str | bool
 _META = {"created": "createTimestamp", "lastmodified": "modifyTimestamp"}
 _ORDERING = {Op.gt, Op.ge, Op.lt, Op.le}
 _SUBSTRING = {Op.co: "*{}*", Op.sw: "{}*", Op.ew: "*{}"}
-_EXACT_EQ = {Matching.case_ignore: "caseExactMatch", Matching.ia5_ignore: "caseExactIA5Match"}
+# The extensible equality that gives an LDAP attribute the other case rule.
+_EXACT_EQ = {
+    Matching.case_ignore: "caseExactMatch",
+    Matching.ia5_ignore: "caseExactIA5Match",
+    Matching.telephone: "caseExactMatch",
+}
+_IGNORE_EQ = {Matching.case_exact: "caseIgnoreMatch", Matching.telephone: "caseIgnoreMatch"}
+_UUID_DASHES = (8, 13, 18, 23)
+_DATETIME = TypeAdapter(datetime)
 
 
 def escape_filter_value(value: str) -> str:
-    """Escape an assertion value (RFC 4515 §3): no value can add syntax."""
-    out = []
-    for char in value:
-        if char in "*()\\" or ord(char) < 0x20:
-            out.append(f"\\{ord(char):02x}")
-        else:
-            out.append(char)
-    return "".join(out)
+    """Escape an assertion value (RFC 4515 §3): no value can add syntax.
+
+    Every byte outside printable ASCII is escaped, and so are ``*()\\`` and
+    the space: ldap3 strips spaces around an assertion value before sending.
+    """
+    try:
+        raw = value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise _refuse("filter values must be valid Unicode text") from exc
+    return "".join(
+        chr(byte) if 0x20 < byte < 0x7F and byte not in b"*()\\" else f"\\{byte:02x}"
+        for byte in raw
+    )
+
+
+def _join(operator: str, terms: Iterable[Term], absorbing: bool) -> Term:
+    """``&`` or ``|`` of terms: constants fold, nested joins of the same
+    operator are spliced in, repeats are dropped."""
+    parts: list[str] = []
+    for term in terms:
+        if term is absorbing:
+            return absorbing
+        if isinstance(term, bool) or term in parts:
+            continue
+        parts.append(term)
+    if not parts:
+        return not absorbing
+    if len(parts) == 1:
+        return parts[0]
+    opening = "(" + operator
+    return opening + "".join(
+        part[2:-1] if part.startswith(opening) else part for part in parts
+    ) + ")"
 
 
 def _and(terms: Iterable[Term]) -> Term:
-    kept: list[str] = []
-    for term in terms:
-        if term is False:
-            return False
-        if term is not True:
-            kept.append(term)
-    if not kept:
-        return True
-    return kept[0] if len(kept) == 1 else "(&" + "".join(kept) + ")"
+    return _join("&", terms, absorbing=False)
 
 
 def _or(terms: Iterable[Term]) -> Term:
-    kept: list[str] = []
-    for term in terms:
-        if term is True:
-            return True
-        if term is not False:
-            kept.append(term)
-    if not kept:
-        return False
-    return kept[0] if len(kept) == 1 else "(|" + "".join(kept) + ")"
+    return _join("|", terms, absorbing=True)
 
 
 def _not(term: Term) -> Term:
-    return (not term) if isinstance(term, bool) else f"(!{term})"
+    if isinstance(term, bool):
+        return not term
+    # A term is one well-formed filter, so "(!" opens a NOT around the rest.
+    return term[2:-1] if term.startswith("(!") else f"(!{term})"
 
 
 def _present(attr: str) -> str:
@@ -84,6 +156,22 @@ def _present(attr: str) -> str:
 
 def _bad(detail: str) -> InvalidFilterException:
     return InvalidFilterException(detail=detail)
+
+
+class _CannotCompare(InvalidFilterException):
+    """A comparison the directory cannot evaluate exactly on a mapped
+    attribute. Unlike an unknown attribute, it does not matter where the
+    rest of an ``and`` is false (or of an ``or`` true): the fax number in
+    ``phoneNumbers[type eq "mobile" and value eq "x"]``."""
+
+
+def _refuse(detail: str) -> _CannotCompare:
+    return _CannotCompare(detail=detail)
+
+
+def _fold(text: str) -> str:
+    """What scim2-models compares in place of a case-insensitive string."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).lower())
 
 
 class _Scope:
@@ -95,6 +183,7 @@ class _Scope:
         self.rmap = rmap
         self.refs = refs
         self.core = str(schemas[0].id)
+        self.resource_type = schemas[0].name or ""
         self.case_exact = _case_table(schemas)
 
     def entries(self, path: AttrPath) -> list[AttributeMap]:
@@ -130,47 +219,92 @@ def _case_table(schemas: tuple[Schema, ...]) -> dict[tuple[str, str], bool]:
     return table
 
 
-def _compare_text(attr: str, op: Op, text: str, rules: LdapRules, exact: bool) -> Term:
+def _compare_text(attr: str, op: Op, value: Any, rules: LdapRules, exact: bool) -> Term:
+    """A string comparison other than ``ne`` on one LDAP attribute."""
     if not rules.equality:
-        raise _bad(f"the directory cannot compare values of {attr}; use 'pr' only")
-    value = escape_filter_value(text)
-    if op in (Op.eq, Op.ne):
-        term = _equal(attr, value, rules, exact)
-        return term if op is Op.eq else _not(term)
+        raise _refuse(f"the directory cannot compare values of {attr}; use 'pr' only")
+    if not isinstance(value, str):
+        if op in _SUBSTRING:
+            return False  # scim2-models: substrings of a non-string match nothing
+        raise _refuse(f"'{op.value}' on {attr} needs a string value")
     if op in _SUBSTRING:
-        return _substring(attr, op, value, rules, exact)
-    return _ordering(attr, op, value, rules, exact)
+        _check_substrings(attr, op, rules, exact)
+    if op in _ORDERING:
+        _check_ordering(attr, op, rules, exact)
+    if value == "":
+        return _empty(attr, op)
+    if rules.ascii_only and not value.isascii():
+        return False  # nothing stored in IA5 holds it; slapd would say Undefined
+    if op is Op.eq:
+        return _equal(attr, escape_filter_value(value), rules, exact)
+    _check_spaces(op, value)
+    if op in _SUBSTRING:
+        return f"({attr}={_SUBSTRING[op].format(escape_filter_value(value))})"
+    return _ordering(attr, op, escape_filter_value(value), rules, exact)
+
+
+def _empty(attr: str, op: Op) -> Term:
+    """``""`` compared with stored values, none of which is empty."""
+    if op in (Op.eq, Op.lt, Op.le):
+        return False
+    return _present(attr)  # co, sw, ew, gt, ge: every value qualifies
+
+
+def _check_substrings(attr: str, op: Op, rules: LdapRules, exact: bool) -> None:
+    if not rules.substrings or _equality_rule(rules, exact) is not None:
+        raise _refuse(
+            f"'{op.value}' cannot be evaluated exactly on {attr}: its directory"
+            " substrings rule differs from SCIM's comparison rules"
+        )
+
+
+def _check_ordering(attr: str, op: Op, rules: LdapRules, exact: bool) -> None:
+    if rules.ordering != _ordering_rule(exact) and not rules.borrow:
+        raise _refuse(
+            f"'{op.value}' is not supported on {attr}: the directory has no"
+            " ordering rule for it"
+        )
+
+
+def _check_spaces(op: Op, text: str) -> None:
+    irregular = (
+        text != text.strip(" ")
+        or "  " in text
+        or any(c != " " and unicodedata.category(c) == "Zs" for c in text)
+    )
+    if irregular:
+        raise _refuse(
+            f"'{op.value}' cannot use a value with leading, trailing, repeated"
+            " or non-ASCII spaces: the directory ignores such spaces"
+        )
+
+
+def _equality_rule(rules: LdapRules, exact: bool) -> str | None:
+    """The extensible rule giving SCIM's case rule, or None for the plain one."""
+    return (_EXACT_EQ if exact else _IGNORE_EQ).get(rules.matching)
+
+
+def _ordering_rule(exact: bool) -> str:
+    return "caseExactOrderingMatch" if exact else "caseIgnoreOrderingMatch"
 
 
 def _equal(attr: str, value: str, rules: LdapRules, exact: bool) -> str:
-    if exact and rules.matching in _EXACT_EQ:
-        return f"({attr}:{_EXACT_EQ[rules.matching]}:={value})"
-    if not exact and rules.matching is Matching.case_exact:
-        return f"({attr}:caseIgnoreMatch:={value})"
-    return f"({attr}={value})"
-
-
-def _substring(attr: str, op: Op, value: str, rules: LdapRules, exact: bool) -> str:
-    ldap_exact = rules.matching is Matching.case_exact
-    if not rules.substrings or exact != ldap_exact:
-        raise _bad(
-            f"'{op.value}' cannot be evaluated exactly on this attribute: its"
-            " directory matching rule differs from SCIM's case rules"
-        )
-    return f"({attr}={_SUBSTRING[op].format(value)})"
+    rule = _equality_rule(rules, exact)
+    if rule is None:
+        return f"({attr}={value})"
+    term = f"({attr}:{rule}:={value})"
+    if exact and rules.matching in (Matching.case_ignore, Matching.ia5_ignore):
+        # The plain equality is indexed and finds a superset: slapd starts there.
+        return f"(&({attr}={value}){term})"
+    return term
 
 
 def _ordering(attr: str, op: Op, value: str, rules: LdapRules, exact: bool) -> Term:
-    if rules.matching is Matching.case_exact and rules.ordering and exact:
-        return _native_ordering(attr, op, value)
-    if rules.matching not in (Matching.case_ignore, Matching.case_exact):
-        raise _bad(
-            f"'{op.value}' is not supported on this attribute: the directory"
-            " has no ordering rule for it"
-        )
-    rule = "caseExactOrderingMatch" if exact else "caseIgnoreOrderingMatch"
-    below = f"({attr}:{rule}:={value})"
+    rule = _ordering_rule(exact)
     equal = _equal(attr, value, rules, exact)
+    if rules.ordering == rule:
+        return _native_ordering(attr, op, value, equal)
+    below = f"({attr}:{rule}:={value})"
     # openldap.md §5.2: the extensible ordering match means "less than".
     if op is Op.lt:
         return below
@@ -180,14 +314,14 @@ def _ordering(attr: str, op: Op, value: str, rules: LdapRules, exact: bool) -> T
     return at_least if op is Op.ge else _and([at_least, _not(equal)])
 
 
-def _native_ordering(attr: str, op: Op, value: str) -> Term:
+def _native_ordering(attr: str, op: Op, value: str, equal: str) -> Term:
     if op is Op.ge:
         return f"({attr}>={value})"
     if op is Op.le:
         return f"({attr}<={value})"
     if op is Op.gt:
-        return _and([f"({attr}>={value})", _not(f"({attr}={value})")])
-    return _and([_present(attr), _not(f"({attr}>={value})")])
+        return _and([f"({attr}>={value})", _not(equal)])
+    return _and([f"({attr}<={value})", _not(equal)])
 
 
 class _Translator(FilterVisitor[Term]):
@@ -198,8 +332,19 @@ class _Translator(FilterVisitor[Term]):
         self.element = element
 
     def visit_logical_expr(self, node: LogicalExpr) -> Term:
-        terms = [self.visit(term) for term in node.terms]
-        return _and(terms) if node.op is LogicalOperator.and_ else _or(terms)
+        conjunction = node.op is LogicalOperator.and_
+        terms: list[Term] = []
+        refused: _CannotCompare | None = None
+        for child in node.terms:
+            try:
+                terms.append(self.visit(child))
+            except _CannotCompare as exc:
+                refused = refused or exc
+        result = _and(terms) if conjunction else _or(terms)
+        # false and X is false, true or X is true, whatever X would be.
+        if refused is not None and result is not (not conjunction):
+            raise refused
+        return result
 
     def visit_not(self, node: Not) -> Term:
         return _not(self.visit(node.expr))
@@ -208,6 +353,10 @@ class _Translator(FilterVisitor[Term]):
         return self._attribute(node.attr_path, None, None)
 
     def visit_comparison(self, node: Comparison) -> Term:
+        # scim2-models reads "ne" as "no value equals": the negation of "eq",
+        # true where the attribute is absent.
+        if node.op is Op.ne:
+            return _not(self._attribute(node.attr_path, Op.eq, node.value))
         return self._attribute(node.attr_path, node.op, node.value)
 
     def visit_value_path(self, node: ValuePath) -> Term:
@@ -233,17 +382,22 @@ class _Translator(FilterVisitor[Term]):
 
     def _exists(self, path: AttrPath, kind: str) -> Term:
         return _or(
-            _present(e.ldap)
+            self._leaf(e, None, None)
             for e in self.scope.entries(path)
             if (e.target.type or "").lower() == kind.lower()
         )
 
     def _attribute(self, path: AttrPath, op: Op | None, value: Any) -> Term:
+        """``op`` is never ``ne`` here, and None for a presence test."""
         if self.element is not None:
             return self._element_attribute(path, op, value)
+        if op is Op.eq and value is None:
+            # scim2-models: "eq null" holds where no value is (RFC 7644
+            # §3.4.2.2 leaves it to the service provider).
+            return _not(self._attribute(path, None, None))
         name = path.attr.lower()
         if name == "id":
-            return self._id(op, value)
+            return _id(op, value)
         if name == "meta":
             return self._meta(path, op, value)
         if name == "members":
@@ -256,14 +410,16 @@ class _Translator(FilterVisitor[Term]):
         sub = (path.sub_attr or "").lower()
         chosen = [e for e in entries if (e.target.sub or "").lower() == sub]
         if not chosen and op is None and not sub:
-            return _or(_present(e.ldap) for e in entries)
+            return _or(self._leaf(e, None, None) for e in entries)
         if not chosen and entries[0].kind is Kind.reference and sub in ("", "value"):
             chosen = entries
         if not chosen:
             raise _bad(f"'{path}' is not an attribute this bridge stores")
         return self._leaf(chosen[0], op, value)
 
-    def _typed(self, path: AttrPath, entries: list[AttributeMap], op: Op | None, value: Any) -> Term:
+    def _typed(
+        self, path: AttrPath, entries: list[AttributeMap], op: Op | None, value: Any
+    ) -> Term:
         sub = (path.sub_attr or "value").lower()
         if sub == "type":
             return _or(
@@ -273,7 +429,7 @@ class _Translator(FilterVisitor[Term]):
         chosen = [e for e in entries if (e.target.sub or "").lower() == sub]
         if not chosen:
             if path.sub_attr is None and op is None:
-                return _or(_present(e.ldap) for e in entries)
+                return _or(self._leaf(e, None, None) for e in entries)
             raise _bad(f"'{path}' is not an attribute this bridge stores")
         return _or(self._leaf(item, op, value) for item in chosen)
 
@@ -286,38 +442,52 @@ class _Translator(FilterVisitor[Term]):
             return self._members(op, value)
         if sub == "type":
             return _static(op, kind, value)
-        for item in self.scope.entries(AttrPath(attr)):
-            target = item.target
-            if (target.type or "").lower() == kind.lower() and (target.sub or "").lower() == sub:
+        stored = [
+            item
+            for item in self.scope.entries(AttrPath(attr=attr))
+            if (item.target.sub or "").lower() == sub
+        ]
+        if not stored:
+            raise _bad(f"'{attr}.{path.attr}' is not an attribute this bridge stores")
+        for item in stored:
+            if (item.target.type or "").lower() == kind.lower():
                 return self._leaf(item, op, value)
-        # Not stored for this type: the sub-attribute is absent.
-        return _absent(op, value)
+        # Stored for other types only: absent from this element.
+        return op is Op.eq and value is None
 
     def _leaf(self, item: AttributeMap, op: Op | None, value: Any) -> Term:
-        attr = item.ldap
-        if op is None:
-            return _present(attr)
-        if value is None:
-            return _null_compare(attr, op)
-        if item.kind is Kind.boolean:
-            return self._boolean(item, op, value)
-        if item.kind is Kind.reference:
-            return self._reference(attr, op, value)
-        exact = self.scope.is_case_exact(item)
-        return _compare_text(attr, op, str(value), rules_for(item), exact)
+        """One mapped LDAP attribute; ``op`` None is a presence test."""
+        if op is not None and value is None:
+            if op is not Op.eq:
+                raise _refuse(f"'{op.value}' cannot compare with null")
+            return _not(self._leaf(item, None, None))
+        term = self._positive(item, op, value)
+        if item.fallback and term is not False:
+            # A fallback (sn from displayName) is no SCIM value: reads skip it.
+            return _and([term, f"(!({DERIVED}={escape_filter_value(item.ldap)}))"])
+        return term
 
-    def _boolean(self, item: AttributeMap, op: Op, value: Any) -> Term:
-        if op not in (Op.eq, Op.ne) or not isinstance(value, bool):
-            raise _bad(f"{item.scim} compares only with eq or ne and true or false")
-        term = f"({item.ldap}={'TRUE' if value != item.invert else 'FALSE'})"
-        return term if op is Op.eq else _not(term)
+    def _positive(self, item: AttributeMap, op: Op | None, value: Any) -> Term:
+        if op is None:
+            return _present(item.ldap)
+        if item.kind is Kind.boolean:
+            return _boolean(item, op, value)
+        if item.kind is Kind.reference:
+            return self._reference(item.ldap, op, value)
+        if item.kind is Kind.postal:
+            raise _refuse(f"{item.scim} can only be tested with 'pr'")
+        exact = self.scope.is_case_exact(item)
+        return _compare_text(item.ldap, op, value, rules_for(item), exact)
 
     def _reference(self, attr: str, op: Op, value: Any) -> Term:
-        if op not in (Op.eq, Op.ne):
-            raise _bad("references compare only with eq or ne")
-        dn = self.scope.refs.get(str(value))
-        term: Term = f"({attr}={escape_filter_value(dn)})" if dn else False
-        return term if op is Op.eq else _not(term)
+        if op is not Op.eq:
+            raise _refuse("references compare only with eq or ne")
+        ident = str(value)
+        dn = self.scope.refs.get(ident)
+        # Ids are case-exact (RFC 7643 §3.1) and handed out in lower case.
+        if not dn or ident != ident.lower():
+            return False
+        return f"({attr}={escape_filter_value(dn)})"
 
     def _members(self, op: Op | None, value: Any) -> Term:
         attr = self.scope.rmap.members.ldap if self.scope.rmap.members else "member"
@@ -325,61 +495,89 @@ class _Translator(FilterVisitor[Term]):
             return _present(attr)
         return self._reference(attr, op, value)
 
-    def _id(self, op: Op | None, value: Any) -> Term:
-        if op is None:
-            return True
-        if op not in (Op.eq, Op.ne):
-            raise _bad("id compares only with eq or ne")
-        term: Term = _uuid_equal(value)
-        return term if op is Op.eq else _not(term)
-
     def _meta(self, path: AttrPath, op: Op | None, value: Any) -> Term:
-        ldap = _META.get((path.sub_attr or "").lower())
-        if ldap is None:
-            raise _bad(f"'{path}' cannot be filtered on; use meta.created or meta.lastModified")
-        if op is None:
-            return True
-        if op in _SUBSTRING:
-            raise _bad(f"'{op.value}' does not apply to dateTime attributes")
-        stamp = iso_to_generalized(value)
-        if op in (Op.eq, Op.ne):
-            term = f"({ldap}={stamp})"
-            return term if op is Op.eq else _not(term)
-        return _native_ordering(ldap, op, stamp)
+        sub = (path.sub_attr or "").lower()
+        if op is None and sub in ("", "created", "lastmodified", "resourcetype"):
+            return True  # the bridge always returns these
+        if sub == "resourcetype":
+            return _static(op, self.scope.resource_type, value, exact=True)
+        ldap = _META.get(sub)
+        if ldap is None or op is None:
+            raise _bad(
+                f"'{path}' cannot be filtered on; use meta.created,"
+                " meta.lastModified or meta.resourceType"
+            )
+        return _timestamp(ldap, op, value)
 
 
-def _uuid_equal(value: Any) -> Term:
-    text = str(value).lower()
-    if len(text) != 36 or any(c not in "0123456789abcdef-" for c in text):
-        return False  # not an id this bridge hands out: matches nothing
-    return f"(entryUUID={text})"
+def _boolean(item: AttributeMap, op: Op | None, value: Any) -> Term:
+    if op is not Op.eq or not isinstance(value, bool):
+        raise _refuse(f"{item.scim} compares only with eq or ne and true or false")
+    return f"({item.ldap}={'TRUE' if value != item.invert else 'FALSE'})"
 
 
-def _null_compare(attr: str, op: Op) -> Term:
-    if op is Op.eq:
-        return _not(_present(attr))
-    if op is Op.ne:
-        return _present(attr)
-    raise _bad(f"'{op.value}' cannot compare with null")
-
-
-def _absent(op: Op | None, value: Any) -> Term:
+def _id(op: Op | None, value: Any) -> Term:
+    """``id`` is the entryUUID, always present, in lower case."""
     if op is None:
+        return True
+    if op in _SUBSTRING:
+        raise _refuse(f"'{op.value}' does not apply to id")
+    text = str(value)
+    if not _is_canonical_uuid(text):
+        if op is Op.eq:
+            return False  # not an id this bridge hands out: matches nothing
+        raise _refuse(f"'{op.value}' on id needs an id as this bridge writes them")
+    equal = f"(entryUUID={text})"
+    # UUIDOrderingMatch orders the 16 bytes, as lower-case hex orders.
+    return equal if op is Op.eq else _native_ordering("entryUUID", op, text, equal)
+
+
+def _is_canonical_uuid(text: str) -> bool:
+    if len(text) != 36:
         return False
-    if op is Op.ne:
-        return value is not None
-    return op is Op.eq and value is None
+    return all(
+        (c == "-") if i in _UUID_DASHES else (c in "0123456789abcdef")
+        for i, c in enumerate(text)
+    )
 
 
-def _static(op: Op | None, actual: str, value: Any) -> bool:
-    """Compare a constant ``type`` with a filter value, as SCIM would."""
+def _timestamp(attr: str, op: Op, value: Any) -> Term:
+    """A dateTime comparison on a generalizedTime kept in whole seconds."""
+    if op in _SUBSTRING:
+        raise _refuse(f"'{op.value}' does not apply to dateTime attributes")
+    try:
+        stamp = _DATETIME.validate_python(value)
+    except ValidationError as exc:
+        raise _refuse(f"{value!r} is not a dateTime") from exc
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=timezone.utc)
+    stamp = stamp.astimezone(timezone.utc)
+    floor = stamp.replace(microsecond=0)
+    whole = floor == stamp
+    if op is Op.eq:
+        return f"({attr}={_generalized(stamp)})" if whole else False
+    if op in (Op.lt, Op.le):
+        # Stored seconds below a fraction are those up to its floor.
+        last = floor - timedelta(seconds=1) if op is Op.lt and whole else floor
+        return f"({attr}<={_generalized(last)})"
+    first = floor + timedelta(seconds=1) if op is Op.gt or not whole else floor
+    return f"({attr}>={_generalized(first)})"
+
+
+def _generalized(stamp: datetime) -> str:
+    return stamp.strftime("%Y%m%d%H%M%SZ")
+
+
+def _static(op: Op | None, actual: str, value: Any, *, exact: bool = False) -> bool:
+    """Compare a constant (a ``type``) with a filter value, as SCIM would."""
     if op is None:
         return True
     if not isinstance(value, str):
-        return op is Op.ne
-    left, right = actual.lower(), value.lower()
+        return False
+    left = unicodedata.normalize("NFC", actual) if exact else _fold(actual)
+    right = unicodedata.normalize("NFC", value) if exact else _fold(value)
     checks = {
-        Op.eq: left == right, Op.ne: left != right, Op.co: right in left,
+        Op.eq: left == right, Op.co: right in left,
         Op.sw: left.startswith(right), Op.ew: left.endswith(right),
         Op.gt: left > right, Op.ge: left >= right,
         Op.lt: left < right, Op.le: left <= right,
@@ -393,7 +591,11 @@ def translate(
     schemas: tuple[Schema, ...],
     refs: AbcMapping[str, str],
 ) -> Term:
-    """The LDAP filter for a SCIM filter over one resource type."""
+    """The LDAP filter for a SCIM filter over one resource type.
+
+    ``refs`` maps the SCIM ids the filter names (:func:`referenced_ids`) to
+    the DNs of the entries they identify; unknown ids match nothing.
+    """
     return _Translator(_Scope(rmap, schemas, refs)).visit(node)
 
 
