@@ -10,6 +10,7 @@ fill can promise.
 import asyncio
 import threading
 from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -74,13 +75,20 @@ def conformance_stack() -> Iterator[Stack]:
         yield stack
 
 
-@pytest.fixture(scope="package")
-def live_bridge(conformance_stack: Stack) -> Iterator[LiveBridge]:
-    """The bridge served over real HTTP in front of ``conformance_stack``."""
+@contextmanager
+def serving(stack: Stack, **settings: object) -> Iterator[LiveBridge]:
+    """A bridge with these settings, served over HTTP in front of ``stack``."""
     token = new_token()
-    server = _ServerThread(conformance_stack.app(token))
+    server = _ServerThread(stack.app(token, **settings))
     server.start()
     try:
         yield LiveBridge(f"http://127.0.0.1:{server.port}{SCIM}", token)
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="package")
+def live_bridge(conformance_stack: Stack) -> Iterator[LiveBridge]:
+    """The bridge with default settings in front of ``conformance_stack``."""
+    with serving(conformance_stack) as bridge:
+        yield bridge
