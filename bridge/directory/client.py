@@ -4,6 +4,10 @@ Values travel as ``{attribute: [str]}``; ldap3's raw bytes are decoded as
 UTF-8 here so no caller meets ldap3's formatting. Each write is logged once
 on the ``bridge.audit`` logger with its operation, DN and attribute names,
 never values.
+
+Reads, and member value edits (idempotent by construction), are repeated
+once on a fresh connection if the link breaks under them; other writes are
+not, since they may have landed before the break.
 """
 
 import logging
@@ -101,6 +105,11 @@ class Directory:
         """Release every connection."""
         self._pool.close()
 
+    @property
+    def last_failure(self) -> str | None:
+        """Why the directory could not be reached last time (for operators)."""
+        return self._pool.last_failure
+
     async def ping(self) -> None:
         """Read the root DSE: raises DirectoryUnavailable when it cannot."""
 
@@ -109,7 +118,7 @@ class Directory:
                 conn.search("", "(objectClass=*)", BASE, attributes=["1.1"])
             check_result(conn.result, operation="search")
 
-        await self._pool.run(work)
+        await self._pool.run(work, retry=True)
 
     async def search(
         self,
@@ -143,7 +152,7 @@ class Directory:
                 if not cookie or (limit is not None and len(found) >= limit):
                     return found
 
-        return await self._pool.run(work)
+        return await self._pool.run(work, retry=True)
 
     async def read(self, dn: str, attributes: Sequence[str]) -> Entry | None:
         """One entry by DN, or None when it does not exist."""
@@ -157,7 +166,7 @@ class Directory:
             found = _entries(conn)
             return found[0] if found else None
 
-        return await self._pool.run(work)
+        return await self._pool.run(work, retry=True)
 
     async def sorted_page(
         self,
@@ -186,7 +195,7 @@ class Directory:
             entries = _entries(conn)[: max(count, 0)]
             return SearchPage(entries, vlv.content_count if vlv else len(entries))
 
-        return await self._pool.run(work)
+        return await self._pool.run(work, retry=True)
 
     async def add(
         self, dn: str, attributes: dict[str, list[str]]
@@ -243,7 +252,7 @@ class Directory:
                 check_result(conn.result, operation="modify", dn=dn)
             return code
 
-        code = await self._pool.run(work)
+        code = await self._pool.run(work, retry=True)
         if code == 0:
             _audit("modify", dn, request)
         return code

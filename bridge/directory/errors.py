@@ -2,6 +2,11 @@
 
 This is the border: nothing above the directory package sees an ldap3
 type. Result codes are RFC 4511 §4.1.9 (and RFC 4528 for 122).
+
+A lost or refused connection is :class:`Unreachable` (a 503 to clients),
+which also carries, for the operator only, the reason: the URI and what
+went wrong. :class:`BindRefused` is the one case that will not heal by
+itself: the directory answered and rejected the bridge's credentials.
 """
 
 import logging
@@ -19,13 +24,23 @@ from scim2_models import (
 
 from ..errors import DirectoryFailure, DirectoryUnavailable
 
-__all__ = ["ALREADY_EXISTS", "NO_SUCH_ATTRIBUTE", "VALUE_EXISTS", "check_result", "translated"]
+__all__ = [
+    "ALREADY_EXISTS",
+    "INVALID_CREDENTIALS",
+    "NO_SUCH_ATTRIBUTE",
+    "VALUE_EXISTS",
+    "BindRefused",
+    "Unreachable",
+    "check_result",
+    "translated",
+]
 
 log = logging.getLogger("bridge.directory")
 
 NO_SUCH_ATTRIBUTE = 16
 VALUE_EXISTS = 20
 ALREADY_EXISTS = 68
+INVALID_CREDENTIALS = 49
 
 _UNAVAILABLE = {3, 51, 52, 80, 81, 85, 91}
 _INVALID = {17, 18, 21, 34, 64, 65, 67, 69}
@@ -40,6 +55,24 @@ _CONNECTION_ERRORS = (
     lx.LDAPServerPoolExhaustedError,
     lx.LDAPBindError,
 )
+
+
+class Unreachable(DirectoryUnavailable):
+    """The connection could not be opened, or broke during an operation.
+
+    ``reason`` is for logs and the start-up message, never for a client:
+    it may name hosts. ``timed_out`` tells a silent directory (which may
+    still be working on the request) from a connection that is gone.
+    """
+
+    def __init__(self, reason: str, *, timed_out: bool = False, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.reason = reason
+        self.timed_out = timed_out
+
+
+class BindRefused(Unreachable):
+    """The directory rejected the bind DN and password (invalidCredentials)."""
 
 
 def check_result(result: dict[str, Any], *, operation: str, dn: str = "") -> None:
@@ -74,8 +107,14 @@ def translated(operation: str) -> Iterator[None]:
     try:
         yield
     except _CONNECTION_ERRORS as exc:
-        log.warning("LDAP %s: directory unreachable: %s", operation, type(exc).__name__)
-        raise DirectoryUnavailable() from exc
+        # ldap3 mixes the socket error's class into its own on a receive
+        # timeout, so TimeoutError is how a silent directory shows.
+        timed_out = isinstance(exc, TimeoutError)
+        log.warning(
+            "LDAP %s: directory unreachable: %s%s",
+            operation, type(exc).__name__, " (timed out)" if timed_out else "",
+        )
+        raise Unreachable(f"{operation}: {exc}", timed_out=timed_out) from exc
     except lx.LDAPException as exc:
         log.error("LDAP %s failed: %s", operation, type(exc).__name__)
         raise DirectoryFailure(detail=f"The directory {operation} failed") from exc

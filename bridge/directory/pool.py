@@ -4,13 +4,22 @@ ldap3 is synchronous, so every call runs in a worker thread and the event
 loop never blocks. There are as many connections as workers, so a worker
 always finds one free. A semaphore bounds how many requests may wait; past
 it, and past the operation timeout, the caller gets a 503 rather than a
-hang. Connections are opened lazily, and a broken one is dropped and
-reopened on the next URI that answers (failover in configuration order).
+hang. Connections are opened lazily, on the first URI that answers
+(failover in configuration order, sticking to the last good one).
+
+A pooled connection dies silently when slapd restarts or closes it: the
+peer's FIN makes the idle socket readable, so such a connection is
+dropped before use and the request runs on a fresh one. Time bounds, in
+the settings' terms: one LDAP answer waits ``operation_timeout`` at most;
+opening a connection waits ``connect_timeout`` for TCP (and TLS) plus
+``operation_timeout`` for StartTLS and the bind, per URI.
 """
 
 import asyncio
 import logging
+import math
 import queue
+import select
 import ssl
 import threading
 from collections.abc import Callable
@@ -22,7 +31,7 @@ from ldap3.utils.uri import parse_uri
 
 from ..config import DirectorySettings, TlsMode
 from ..errors import DirectoryUnavailable
-from .errors import translated
+from .errors import INVALID_CREDENTIALS, BindRefused, Unreachable, translated
 
 __all__ = ["ConnectionPool"]
 
@@ -43,19 +52,25 @@ class ConnectionPool:
         for _ in range(settings.pool_size):
             self._free.put(None)
         self._waiting = asyncio.Semaphore(settings.pool_size + settings.queue_limit)
-        self._servers = [self._server(uri) for uri in settings.uris]
         self._preferred = 0
         self._lock = threading.Lock()
         self._closed = False
+        self.last_failure: str | None = None
+        """Why the last attempt to open a connection failed, per URI (for
+        operators: it names hosts, so it never reaches a client)."""
 
     def _server(self, uri: str) -> Server:
+        # A fresh Server per attempt: ldap3 marks a Server's address
+        # unusable for several seconds after one failed connect, which
+        # would keep the bridge down after slapd is already back.
         parts = parse_uri(uri)
         use_ssl = parts["ssl"] or self._settings.tls is TlsMode.ldaps
         tls = None
         if use_ssl or self._settings.tls is TlsMode.starttls:
+            ca_file = self._settings.ca_file
             tls = Tls(
                 validate=ssl.CERT_REQUIRED,
-                ca_certs_file=str(self._settings.ca_file) if self._settings.ca_file else None,
+                ca_certs_file=str(ca_file) if ca_file else None,
                 version=ssl.PROTOCOL_TLS_CLIENT,
             )
         return Server(
@@ -69,57 +84,95 @@ class ConnectionPool:
 
     def _open(self) -> Connection:
         """Bind on the first URI that answers, starting with the last good one."""
-        last: Exception | None = None
-        count = len(self._servers)
-        for step in range(count):
-            index = (self._preferred + step) % count
+        uris = self._settings.uris
+        with self._lock:
+            start = self._preferred
+        failures: list[Unreachable] = []
+        for step in range(len(uris)):
+            index = (start + step) % len(uris)
             try:
-                conn = self._bind(self._servers[index])
-            except DirectoryUnavailable as exc:
-                last = exc
+                conn = self._bind(uris[index])
+            except Unreachable as exc:
+                log.warning("LDAP URI #%d unusable: %s", index + 1, exc.reason)
+                failures.append(exc)
                 continue
-            if index != self._preferred:
-                log.warning("LDAP failover to URI #%d", index + 1)
-                self._preferred = index
+            self._prefer(index, start)
             return conn
-        raise DirectoryUnavailable(retry_after=self._settings.retry_after) from last
+        raise self._all_failed(failures) from failures[-1]
 
-    def _bind(self, server: Server) -> Connection:
-        with translated("bind"):
-            conn = Connection(
-                server,
-                user=self._settings.bind_dn or None,
-                password=self._password or None,
-                authentication=SIMPLE if self._settings.bind_dn else None,
-                client_strategy=SYNC,
-                raise_exceptions=False,
-                receive_timeout=max(1, round(self._settings.operation_timeout)),
-                auto_range=False,
-                return_empty_attributes=False,
-            )
-            conn.open()
-            if self._settings.tls is TlsMode.starttls and not server.ssl:
-                if not conn.start_tls():
-                    raise DirectoryUnavailable(detail="StartTLS was refused")
-            if not conn.bind():
-                conn.unbind()
-                log.error("LDAP bind refused: %s", conn.result.get("description"))
-                raise DirectoryUnavailable(detail="The directory refused the bridge's bind")
+    def _prefer(self, index: int, start: int) -> None:
+        with self._lock:
+            if index != start:
+                log.warning("LDAP failover to URI #%d", index + 1)
+            self._preferred = index
+
+    def _all_failed(self, failures: list[Unreachable]) -> Unreachable:
+        reason = "; ".join(failure.reason for failure in failures)
+        self.last_failure = reason
+        kind = Unreachable
+        if all(isinstance(failure, BindRefused) for failure in failures):
+            kind = BindRefused
+        return kind(
+            reason,
+            timed_out=any(failure.timed_out for failure in failures),
+            retry_after=self._settings.retry_after,
+        )
+
+    def _bind(self, uri: str) -> Connection:
+        conn = Connection(
+            self._server(uri),
+            user=self._settings.bind_dn or None,
+            password=self._password or None,
+            authentication=SIMPLE if self._settings.bind_dn else None,
+            client_strategy=SYNC,
+            raise_exceptions=False,
+            # ldap3 sets SO_RCVTIMEO from this, which takes whole seconds.
+            receive_timeout=math.ceil(self._settings.operation_timeout),
+            auto_range=False,
+            return_empty_attributes=False,
+        )
+        try:
+            self._handshake(conn)
+        except Unreachable as exc:
+            _quietly_close(conn)
+            raise type(exc)(f"{uri}: {exc.reason}", timed_out=exc.timed_out) from exc
         return conn
 
-    def _call(self, work: Callable[[Connection], T]) -> T:
+    def _handshake(self, conn: Connection) -> None:
+        """Open, StartTLS when asked, bind; raise Unreachable on failure."""
+        with translated("connect"):
+            conn.open()
+        if self._settings.tls is TlsMode.starttls and not conn.server.ssl:
+            with translated("StartTLS"):
+                started = conn.start_tls()
+            if not started:
+                raise Unreachable(f"StartTLS refused: {_describe(conn)}")
+        with translated("bind"):
+            bound = conn.bind()
+        if bound:
+            return
+        code = int(conn.result.get("result", -1))
+        log.error("LDAP bind refused: %s", conn.result.get("description"))
+        kind = BindRefused if code == INVALID_CREDENTIALS else Unreachable
+        raise kind(f"the directory refused the bind: {_describe(conn)}")
+
+    def _call(self, work: Callable[[Connection], T], retry: bool) -> T:
         """Run one unit of LDAP work on a pooled connection (worker thread)."""
         conn = self._free.get()
         try:
-            if conn is None or conn.closed:
+            if conn is not None and _dropped(conn):
+                _quietly_close(conn)
+                conn = None
+            if conn is None:
                 conn = self._open()
-                return work(conn)
             try:
                 return work(conn)
-            except DirectoryUnavailable:
-                # A pooled connection dies silently when slapd restarts; the
-                # request was not processed, so one retry on a fresh
-                # connection makes the first request after recovery succeed.
+            except Unreachable as exc:
+                # A silent directory may still apply the request, and a
+                # write may have landed before the link broke: only reads
+                # are tried again, once, on a fresh connection.
+                if exc.timed_out or not retry:
+                    raise
                 _quietly_close(conn)
                 conn = None
                 conn = self._open()
@@ -132,8 +185,12 @@ class ConnectionPool:
         finally:
             self._free.put(conn)
 
-    async def run(self, work: Callable[[Connection], T]) -> T:
-        """Run LDAP work off the event loop, bounded in count and time."""
+    async def run(self, work: Callable[[Connection], T], *, retry: bool = False) -> T:
+        """Run LDAP work off the event loop, bounded in count and time.
+
+        ``retry`` says the work is safe to run twice (a read): it is then
+        repeated once on a fresh connection when the link broke under it.
+        """
         if self._closed:
             raise DirectoryUnavailable(detail="The bridge is shutting down")
         limit = self._settings.operation_timeout + self._settings.connect_timeout
@@ -143,13 +200,18 @@ class ConnectionPool:
             raise DirectoryUnavailable(retry_after=self._settings.retry_after) from exc
         try:
             loop = asyncio.get_running_loop()
-            future = loop.run_in_executor(self._executor, self._call, work)
-            return await asyncio.wait_for(future, timeout=limit * len(self._servers) + 1)
+            future = loop.run_in_executor(self._executor, self._call, work, retry)
+            deadline = limit * len(self._settings.uris) + self._settings.operation_timeout
+            return await asyncio.wait_for(future, timeout=deadline)
         except TimeoutError as exc:
             raise DirectoryUnavailable(
                 detail="The directory did not answer in time",
                 retry_after=self._settings.retry_after,
             ) from exc
+        except DirectoryUnavailable as exc:
+            # Raised deep in ldap3 translation, before the settings were known.
+            exc.retry_after = self._settings.retry_after
+            raise
         finally:
             self._waiting.release()
 
@@ -164,6 +226,27 @@ class ConnectionPool:
                 break
             if conn is not None:
                 _quietly_close(conn)
+
+
+def _dropped(conn: Connection) -> bool:
+    """Whether an idle connection is closed or was closed by the server.
+
+    Nothing may arrive on an idle LDAP connection but a Notice of
+    Disconnection or the end of the stream, so readable means dead.
+    """
+    if conn.closed or conn.socket is None:
+        return True
+    try:
+        readable, _, _ = select.select([conn.socket], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
+
+
+def _describe(conn: Connection) -> str:
+    result = conn.result or {}
+    parts = [str(result.get("description") or "no answer"), str(result.get("message") or "")]
+    return " ".join(part for part in parts if part).strip()
 
 
 def _quietly_close(conn: Connection) -> None:
