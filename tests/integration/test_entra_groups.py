@@ -18,6 +18,7 @@ from tests.integration.test_entra_support import (
     entra_group,
     entry,
     group_dn,
+    list_body,
     member_dns,
     patch,
     read,
@@ -297,3 +298,81 @@ async def test_group_post_schemas_come_back_as_the_core_schema(client):
     group = await create_group(client)
 
     assert group["schemas"] == [GROUP_SCHEMAS[0]]
+
+
+async def test_several_member_operations_in_one_patch(client, general_stack):
+    """The gallery checklist: adds and removes in one request, in order."""
+    first, second, third = [await create_user(client) for _ in range(3)]
+    group = await create_group(client)
+
+    response = await patch(
+        client, f"Groups/{group['id']}",
+        {"op": "Add", "path": "members",
+         "value": [{"value": first["id"]}, {"value": second["id"]}]},
+        {"op": "Add", "path": "members", "value": [{"value": third["id"]}]},
+        {"op": "Remove", "path": "members", "value": [{"value": first["id"]}]},
+    )
+
+    assert response.status == 204
+    assert member_dns(general_stack, group["displayName"]) == _dns(second, third)
+
+
+async def test_pathless_add_of_members_adds_them(client, general_stack):
+    """{"op":"add","value":{"members":[...]}} is a member add too."""
+    group, [member] = await _group_of(client, 1)
+    newcomer = await create_user(client)
+
+    response = await patch(
+        client, f"Groups/{group['id']}",
+        {"op": "add", "value": {"members": [{"value": newcomer["id"]}]}},
+    )
+
+    assert response.status == 204
+    assert member_dns(general_stack, group["displayName"]) == _dns(member, newcomer)
+
+
+async def test_remove_on_members_without_value_empties_the_group(
+    client, general_stack
+):
+    """RFC 7644 §3.5.2.2: Remove on members with no value removes them all."""
+    group, _ = await _group_of(client, 2)
+
+    response = await patch(
+        client, f"Groups/{group['id']}", {"op": "Remove", "path": "members"}
+    )
+
+    assert response.status == 204
+    assert member_dns(general_stack, group["displayName"]) == []
+
+
+async def test_member_operations_read_op_and_path_in_any_case(client, general_stack):
+    """"ADD" on "MEMBERS" and "REMOVE" on Members[Value eq ...] both work."""
+    group, [member] = await _group_of(client, 1)
+    newcomer = await create_user(client)
+
+    added = await patch(
+        client, f"Groups/{group['id']}",
+        {"op": "ADD", "path": "MEMBERS", "value": [{"value": newcomer["id"]}]},
+    )
+    removed = await patch(
+        client, f"Groups/{group['id']}",
+        {"op": "REMOVE", "path": f'Members[Value eq "{member["id"]}"]'},
+    )
+
+    assert (added.status, removed.status) == (204, 204)
+    assert member_dns(general_stack, group["displayName"]) == _dns(newcomer)
+
+
+async def test_a_group_name_with_dn_special_characters_works(client, general_stack):
+    """RFC 4514 escaping: "R&D, Europe + \\"Q\\"" names, matches and renames."""
+    name = f'R&D, Europe + "Q" \\ {tag()}'
+    group = await create_group(client, name)
+    user = await create_user(client)
+    await add_members(client, group["id"], user["id"])
+    quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+
+    found = await list_body(client, "Groups", filter=f'displayName eq "{quoted}"')
+
+    assert [g["id"] for g in found["Resources"]] == [group["id"]]
+    assert found["Resources"][0]["displayName"] == name
+    assert member_dns(general_stack, name) == _dns(user)

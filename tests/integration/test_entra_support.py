@@ -12,6 +12,7 @@ from typing import Any
 
 import ldap3
 from aiohttp.test_utils import TestClient
+from ldap3.utils.dn import escape_rdn
 
 from tests.support import JSON, SCIM, Stack
 
@@ -135,12 +136,12 @@ async def read(client: TestClient, path: str, **params: str) -> Any:
 
 def user_dn(user_name: str) -> str:
     """The DN the general profile gives a user: ``uid=<userName>``."""
-    return f"uid={user_name},{PEOPLE}"
+    return f"uid={escape_rdn(user_name)},{PEOPLE}"
 
 
 def group_dn(display_name: str) -> str:
     """The DN the general profile gives a group: ``cn=<displayName>``."""
-    return f"cn={display_name},{GROUPS}"
+    return f"cn={escape_rdn(display_name)},{GROUPS}"
 
 
 def entry(stack: Stack, dn: str) -> dict[str, list[str]] | None:
