@@ -9,10 +9,16 @@ hang. Connections are opened lazily, on the first URI that answers
 
 A pooled connection dies silently when slapd restarts or closes it: the
 peer's FIN makes the idle socket readable, so such a connection is
-dropped before use and the request runs on a fresh one. Time bounds, in
-the settings' terms: one LDAP answer waits ``operation_timeout`` at most;
-opening a connection waits ``connect_timeout`` for TCP (and TLS) plus
-``operation_timeout`` for StartTLS and the bind, per URI.
+dropped before use and the request runs on a fresh one. A URI that lets
+an operation time out is left, with every idle connection to it, so one
+request pays the timeout rather than one per pooled connection.
+
+Time bounds, in the settings' terms: one LDAP answer waits
+``operation_timeout`` at most; opening a connection waits
+``connect_timeout`` for TCP (and TLS) plus ``operation_timeout`` for
+StartTLS and the bind, per URI; and whatever happens in the worker, the
+caller has its answer after ``(connect_timeout + operation_timeout) ×
+URIs + operation_timeout``.
 """
 
 import asyncio
@@ -24,6 +30,7 @@ import ssl
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TypeVar
 
 from ldap3 import NONE, SIMPLE, SYNC, Connection, Server, Tls
@@ -39,6 +46,16 @@ log = logging.getLogger("bridge.directory")
 T = TypeVar("T")
 
 
+@dataclass
+class _Link:
+    """A bound connection and the index of the URI it was opened on."""
+
+    conn: Connection
+    uri: int
+    epoch: int
+    """The URI's epoch when opened: a timeout there starts a new one."""
+
+
 class ConnectionPool:
     """Owns the executor and the connections; runs blocking LDAP calls."""
 
@@ -48,11 +65,12 @@ class ConnectionPool:
         self._executor = ThreadPoolExecutor(
             max_workers=settings.pool_size, thread_name_prefix="ldap"
         )
-        self._free: queue.SimpleQueue[Connection | None] = queue.SimpleQueue()
+        self._free: queue.SimpleQueue[_Link | None] = queue.SimpleQueue()
         for _ in range(settings.pool_size):
             self._free.put(None)
         self._waiting = asyncio.Semaphore(settings.pool_size + settings.queue_limit)
         self._preferred = 0
+        self._epochs = [0] * len(settings.uris)
         self._lock = threading.Lock()
         self._closed = False
         self.last_failure: str | None = None
@@ -82,7 +100,7 @@ class ConnectionPool:
             connect_timeout=self._settings.connect_timeout,
         )
 
-    def _open(self) -> Connection:
+    def _open(self) -> _Link:
         """Bind on the first URI that answers, starting with the last good one."""
         uris = self._settings.uris
         with self._lock:
@@ -97,7 +115,7 @@ class ConnectionPool:
                 failures.append(exc)
                 continue
             self._prefer(index, start)
-            return conn
+            return _Link(conn, index, self._epochs[index])
         raise self._all_failed(failures) from failures[-1]
 
     def _prefer(self, index: int, start: int) -> None:
@@ -158,38 +176,58 @@ class ConnectionPool:
 
     def _call(self, work: Callable[[Connection], T], retry: bool) -> T:
         """Run one unit of LDAP work on a pooled connection (worker thread)."""
-        conn = self._free.get()
+        link = self._free.get()
         try:
-            if conn is not None and _dropped(conn):
-                _quietly_close(conn)
-                conn = None
-            if conn is None:
-                conn = self._open()
+            if link is not None and self._stale(link):
+                _quietly_close(link.conn)
+                link = None
+            if link is None:
+                link = self._open()
             try:
-                return work(conn)
+                return work(link.conn)
             except Unreachable as exc:
-                # A silent directory may still apply the request, and a
-                # write may have landed before the link broke: only reads
-                # are tried again, once, on a fresh connection.
-                if exc.timed_out or not retry:
+                if exc.timed_out:
+                    self._avoid(link.uri)
+                if not self._worth_retrying(exc, retry):
                     raise
-                _quietly_close(conn)
-                conn = None
-                conn = self._open()
-                return work(conn)
+                _quietly_close(link.conn)
+                link = None
+                link = self._open()
+                return work(link.conn)
         except DirectoryUnavailable:
-            if conn is not None:
-                _quietly_close(conn)
-            conn = None
+            if link is not None:
+                _quietly_close(link.conn)
+            link = None
             raise
         finally:
-            self._free.put(conn)
+            self._free.put(link)
+
+    def _worth_retrying(self, exc: Unreachable, retry: bool) -> bool:
+        # Only reads run twice: a write may have landed before the link
+        # broke. A read that timed out is tried again only elsewhere, since
+        # the same silent directory would just spend the time again.
+        if not retry:
+            return False
+        return not exc.timed_out or len(self._settings.uris) > 1
+
+    def _avoid(self, index: int) -> None:
+        """After a timeout: leave a silent URI, with every idle connection
+        to it, so one request pays the timeout, not one per connection."""
+        with self._lock:
+            self._epochs[index] += 1
+            if self._preferred == index and len(self._epochs) > 1:
+                self._preferred = (index + 1) % len(self._epochs)
+                log.warning("LDAP failover to URI #%d", self._preferred + 1)
+
+    def _stale(self, link: _Link) -> bool:
+        return link.epoch != self._epochs[link.uri] or _dropped(link.conn)
 
     async def run(self, work: Callable[[Connection], T], *, retry: bool = False) -> T:
         """Run LDAP work off the event loop, bounded in count and time.
 
         ``retry`` says the work is safe to run twice (a read): it is then
-        repeated once on a fresh connection when the link broke under it.
+        repeated once on a fresh connection when the link broke under it,
+        or, with several URIs, when the directory did not answer in time.
         """
         if self._closed:
             raise DirectoryUnavailable(detail="The bridge is shutting down")
@@ -221,11 +259,11 @@ class ConnectionPool:
         self._executor.shutdown(wait=False, cancel_futures=True)
         while True:
             try:
-                conn = self._free.get_nowait()
+                link = self._free.get_nowait()
             except queue.Empty:
                 break
-            if conn is not None:
-                _quietly_close(conn)
+            if link is not None:
+                _quietly_close(link.conn)
 
 
 def _dropped(conn: Connection) -> bool:
