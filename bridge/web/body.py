@@ -62,9 +62,17 @@ async def read_json(request: web.Request, *, max_bytes: int, max_depth: int) -> 
         raise InvalidSyntaxException(detail=f"The body is not valid JSON: {exc}") from exc
 
 
-async def read_body(request: web.Request) -> Any:
-    """The parsed JSON body, within the configured limits."""
+async def read_body(request: web.Request) -> dict[str, Any]:
+    """The request's JSON object, within the configured limits.
+
+    Every SCIM request body is an object (a resource, a PatchOp, a
+    SearchRequest); anything else does not have the message structure, which
+    RFC 7644 §3.12 calls invalidSyntax.
+    """
     limits = request.app[SETTINGS].limits
-    return await read_json(
+    body = await read_json(
         request, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth
     )
+    if not isinstance(body, dict):
+        raise InvalidSyntaxException(detail="The body must be a JSON object")
+    return body

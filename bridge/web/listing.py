@@ -68,14 +68,12 @@ def _check_schemas(value: Any) -> None:
         )
 
 
-def search_parameters(body: Any) -> dict[str, str]:
+def search_parameters(body: dict[str, Any]) -> dict[str, str]:
     """The query parameters a SearchRequest body stands for.
 
     Member names are matched case-insensitively (RFC 7643 §2.1); members
     that are absent or null are left out, unknown ones are ignored.
     """
-    if not isinstance(body, dict):
-        raise InvalidSyntaxException(detail="A search body must be a JSON object")
     parameters: dict[str, str] = {}
     for key, value in body.items():
         if key.lower() == "schemas":
