@@ -13,6 +13,7 @@ from pathlib import Path
 from types import TracebackType
 
 from bridge.slapd import LocalSlapd, ServiceAccount
+from bridge.slapd.layout import Layout
 
 __all__ = ["ChildServer", "Secrets", "memory_kib", "start_bridge", "start_reference"]
 
@@ -55,6 +56,11 @@ def memory_kib(pid: int) -> dict[str, int]:
         if name in ("VmHWM", "VmRSS"):
             found[name] = int(value.split()[0])
     return found
+
+
+def slapd_pid(slapd: LocalSlapd) -> int:
+    """The running slapd's process id, from the pid file it writes."""
+    return int(Layout.inside(slapd.workdir).pid_file.read_text().strip())
 
 
 class ChildServer:
@@ -165,4 +171,4 @@ def remove_secrets(keys: Secrets) -> None:
     os.rmdir(keys.root)
 
 
-__all__ += ["remove_secrets"]
+__all__ += ["remove_secrets", "slapd_pid"]

@@ -81,7 +81,19 @@ def _direct_rows(results: dict[str, Any]) -> list[Row]:
         Row("    users phase bridge / direct", f"{results['bridge']['users']['seconds'] / direct['users']['seconds']:.2f}"),
         Row("    bridge / ldapmodify floor", f"{bridge / floor['seconds']:.2f}"),
     ]
+    users = results["settings"]["users"]
+    bridge_cpu = results["bridge"]["users"]["cpu_seconds"]
+    direct_cpu = direct["users"]["cpu_seconds"]
+    rows.append(Row(
+        "    CPU ms per user (users phase)",
+        f"bridge {_per(bridge_cpu, 'bridge', users)} + slapd {_per(bridge_cpu, 'slapd', users)}"
+        f" | ldap3 {_per(direct_cpu, 'client', users)} + slapd {_per(direct_cpu, 'slapd', users)}",
+    ))
     return rows
+
+
+def _per(cpu: dict[str, float], role: str, count: int) -> str:
+    return f"{cpu[role] * 1000 / count:.2f}"
 
 
 def _scale_rows(results: dict[str, Any]) -> list[Row]:
@@ -95,16 +107,21 @@ def _scale_rows(results: dict[str, Any]) -> list[Row]:
             "<= 1.3", scale["lookup_ratio"] <= 1.3,
         ),
     ]
-    for what, key in (("add 1 member", "add"), ("read, members excluded", "read")):
+    for label in ("bridge filter", "uid only"):
+        small, large = scale["lookup_small_direct"][label], scale["lookup_large_direct"][label]
+        rows.append(Row(
+            f"    ldap3 direct, {label}",
+            f"p50 {small['p50_ms']:.2f} / {large['p50_ms']:.2f} ms: ratio {scale['lookup_direct_ratio ' + label]:.2f}",
+        ))
+    operations = (("add 1 member", "add", "add member"), ("read, members excluded", "read", "read"))
+    for what, key, label in operations:
         for side in ("bridge", "direct"):
             block = scale[f"groups_{side}"]
-            small_label, big_label = f"{key} member small", f"{key} member big"
-            if key == "read":
-                small_label, big_label = "read small", "read big"
+            small, big = block[f"{label} small"], block[f"{label} big"]
             ratio = block[f"{key}_ratio"]
             rows.append(Row(
                 f"4 {what}, {sizes['small_group']} vs {sizes['big_group']:,} members ({side})",
-                f"p50 {block[small_label]['p50_ms']:.2f} / {block[big_label]['p50_ms']:.2f} ms: ratio {ratio:.2f}",
+                f"p50 {small['p50_ms']:.2f} / {big['p50_ms']:.2f} ms: ratio {ratio:.2f}",
                 "<= 1.5" if side == "bridge" else "",
                 ratio <= 1.5 if side == "bridge" else None,
             ))
@@ -134,6 +151,8 @@ def rows(results: dict[str, Any]) -> list[Row]:
             f"{ours:.0f} vs {theirs:.0f} (x{ours / theirs:.2f})",
             ">= 1.0x", ours >= theirs,
         ))
+        cpu = results["reference"]["users"]["cpu_seconds"]
+        found.append(Row("    CPU ms per user, scim2-server", _per(cpu, "server", users)))
     return found
 
 

@@ -40,7 +40,7 @@ from bridge.slapd.profile import spec_for_mapping
 
 from .client import ScimClient, replay_groups, replay_users, session
 from .direct import DirectClient, replay_direct, replay_ldapmodify
-from .processes import ChildServer, Secrets, remove_secrets, start_bridge, start_reference
+from .processes import ChildServer, Secrets, remove_secrets, slapd_pid, start_bridge, start_reference
 from .report import machine, rows, table
 from .scale import ScaleSettings, measure_scale
 from .stats import Phase
@@ -63,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--big-group", type=int, default=50_000, help="members of the big group of measurement 4")
     parser.add_argument("--lookups", type=int, default=1_000, help="GETs sampled per size in measurement 3")
     parser.add_argument("--quick", action="store_true", help="smoke run: 1,000 users, 10,000-user directory, 5,000-member group")
-    parser.add_argument("--only", nargs="+", choices=["direct", "scale", "reference"], help="of the comparisons, run only these (the replay always runs)")
+    parser.add_argument("--only", nargs="+", choices=["replay", "direct", "scale", "reference"], help="run only these (the replay always runs)")
     parser.add_argument("--py-spy", type=Path, metavar="FILE", help="record the bridge with py-spy during the replay (collapsed stacks)")
     parser.add_argument("--out", type=Path, default=Path("bench/results/latest.json"), help="where the JSON goes")
     return parser
@@ -105,7 +105,7 @@ def _check_shape(slapd: LocalSlapd, population: Population) -> None:
 def _start_py_spy(bridge: ChildServer, target: Path) -> subprocess.Popen[bytes]:
     target.parent.mkdir(parents=True, exist_ok=True)
     command = [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(bridge.pid),
-               "--format", "raw", "--rate", "200", "--output", str(target)]
+               "--format", "raw", "--rate", "200", "--gil", "--output", str(target)]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -117,8 +117,9 @@ def _stop_py_spy(process: subprocess.Popen[bytes]) -> None:
 async def _bridge_replay(
     spec: SlapdSpec, writer: ServiceAccount, keys: Secrets, population: Population, args: argparse.Namespace
 ) -> dict[str, Any]:
-    users, groups = Phase("users"), Phase("groups")
     with LocalSlapd(spec) as slapd, start_bridge(slapd, writer, keys, "replay", args.pool_size) as bridge:
+        pids = {"bridge": bridge.pid, "slapd": slapd_pid(slapd)}
+        users, groups = Phase("users", processes=pids), Phase("groups", processes=pids)
         spy = _start_py_spy(bridge, args.py_spy) if args.py_spy else None
         async with session(keys.token, args.concurrency) as http:
             client = ScimClient(http, bridge.origin + "/scim/v2")
@@ -137,8 +138,9 @@ async def _bridge_replay(
 
 
 def _direct(spec: SlapdSpec, writer: ServiceAccount, population: Population, args: argparse.Namespace) -> dict[str, Any]:
-    users, groups = Phase("users"), Phase("groups")
     with LocalSlapd(spec) as slapd:
+        pids = {"slapd": slapd_pid(slapd)}
+        users, groups = Phase("users", processes=pids), Phase("groups", processes=pids)
         client = DirectClient(slapd, writer)
         try:
             replay_direct(client, population, args.concurrency, args.patch_size, users, groups)
@@ -154,8 +156,8 @@ def _floor(spec: SlapdSpec, writer: ServiceAccount, keys: Secrets, population: P
 
 
 async def _reference(keys: Secrets, population: Population, args: argparse.Namespace) -> dict[str, Any]:
-    users = Phase("users")
     with start_reference(keys) as server:
+        users = Phase("users", processes={"server": server.pid})
         async with session(keys.token, args.concurrency) as http:
             await replay_users(ScimClient(http, server.origin + "/v2"), population, args.concurrency, users)
         memory = server.memory()

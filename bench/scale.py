@@ -23,7 +23,9 @@ from typing import Any
 
 import ldap3
 
-from bridge.service.context import read_attributes
+from bridge.mapping.filters import escape_filter_value
+from bridge.mapping.load import load_mapping
+from bridge.service.context import object_filter, read_attributes
 from bridge.slapd import LocalSlapd, ServiceAccount
 from bridge.slapd.layout import Layout
 from bridge.slapd.tools import find_tools, run
@@ -115,6 +117,31 @@ async def _group_ops(client: ScimClient, loaded: _Loaded, settings: ScaleSetting
     return latencies.report()
 
 
+def _direct_lookups(
+    slapd: LocalSlapd, writer: ServiceAccount, loaded: _Loaded, upto: int, count: int
+) -> dict[str, Any]:
+    """The bridge's search for each GET, and a bare ``(uid=...)`` one."""
+    umap = loaded.population.mapping.users
+    chooser = random.Random(upto)
+    direct = DirectClient(slapd, writer)
+    conn = direct.connection()
+    latencies = Latencies()
+    attributes = read_attributes(umap, members=False)
+    try:
+        for step in range(count + 20):
+            uid = escape_filter_value(loaded.population.user_name(chooser.randrange(upto)))
+            label = "warm-up" if step < 20 else "bridge filter"
+            with latencies.timed(label):
+                conn.search(umap.base, f"(&{object_filter(umap)}(uid={uid}))", attributes=attributes)
+            if step >= 20:
+                with latencies.timed("uid only"):
+                    conn.search(umap.base, f"(uid={uid})", attributes=attributes)
+    finally:
+        direct.close()
+    del latencies.samples["warm-up"]
+    return latencies.report()
+
+
 def _direct_group_ops(
     slapd: LocalSlapd, writer: ServiceAccount, loaded: _Loaded, settings: ScaleSettings
 ) -> dict[str, Any]:
@@ -149,8 +176,6 @@ async def measure_scale(
     slapd: LocalSlapd, writer: ServiceAccount, keys: Secrets, settings: ScaleSettings
 ) -> dict[str, Any]:
     """Measurements 3 and 4 of the benchmark, on a fresh ``slapd``."""
-    from bridge.mapping.load import load_mapping
-
     population = Population(load_mapping("inetorgperson"), settings.large_users, prefix="scale")
     loaded = _Loaded(population, [str(uuid.uuid4()) for _ in range(settings.large_users)])
     _slapadd(slapd, _user_records(loaded, 0, settings.small_users), keys.root, "small")
@@ -159,6 +184,7 @@ async def measure_scale(
         async with session(keys.token, 1) as http:
             client = ScimClient(http, bridge.origin + "/scim/v2")
             result["lookup_small"] = await _lookups(client, loaded, settings.small_users, settings.lookups)
+    result["lookup_small_direct"] = _direct_lookups(slapd, writer, loaded, settings.small_users, settings.lookups)
     records = _user_records(loaded, settings.small_users, settings.large_users)
     records.append(_group_record(loaded, "small", 0, settings.small_group))
     records.append(_group_record(loaded, "big", 1, settings.big_group))
@@ -168,8 +194,12 @@ async def measure_scale(
             client = ScimClient(http, bridge.origin + "/scim/v2")
             result["lookup_large"] = await _lookups(client, loaded, settings.large_users, settings.lookups)
             result["groups_bridge"] = await _group_ops(client, loaded, settings)
+    result["lookup_large_direct"] = _direct_lookups(slapd, writer, loaded, settings.large_users, settings.lookups)
     result["groups_direct"] = _direct_group_ops(slapd, writer, loaded, settings)
     result["lookup_ratio"] = round(result["lookup_large"]["p50_ms"] / result["lookup_small"]["p50_ms"], 3)
+    for label in ("bridge filter", "uid only"):
+        small, large = result["lookup_small_direct"][label], result["lookup_large_direct"][label]
+        result["lookup_direct_ratio " + label] = round(large["p50_ms"] / small["p50_ms"], 3)
     for side in ("groups_bridge", "groups_direct"):
         found = result[side]
         found["add_ratio"] = _ratio(found, "add member big", "add member small")

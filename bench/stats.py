@@ -1,13 +1,29 @@
 """Latency samples, grouped by operation, and their summaries."""
 
+import os
 import threading
 import time
+from pathlib import Path
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Latencies", "Phase", "percentile", "summary"]
+__all__ = ["Latencies", "Phase", "cpu_seconds", "percentile", "summary"]
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process, all its threads, so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    # After the command name: state is field 3, utime 14 and stime 15.
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def load_average() -> float:
+    """The one-minute load average: other work on the machine skews figures."""
+    return float(Path("/proc/loadavg").read_text().split()[0])
 
 
 def percentile(samples: list[float], fraction: float) -> float:
@@ -67,15 +83,27 @@ class Phase:
     name: str
     seconds: float = 0.0
     latencies: Latencies = field(default_factory=Latencies)
+    processes: dict[str, int] = field(default_factory=dict)
+    """Processes whose CPU time the phase accounts, by role; the client
+    (this process) is always counted."""
+    cpu: dict[str, float] = field(default_factory=dict)
+    load: list[float] = field(default_factory=list)
 
     @contextmanager
     def clock(self) -> Iterator[None]:
-        """Add the block's wall time to the phase."""
+        """Add the block's wall time and its processes' CPU time to the phase."""
+        pids = {"client": os.getpid(), **self.processes}
+        before = {role: cpu_seconds(pid) for role, pid in pids.items()}
+        self.load.append(load_average())
         started = time.perf_counter()
         try:
             yield
         finally:
             self.seconds += time.perf_counter() - started
+            for role, pid in pids.items():
+                spent = cpu_seconds(pid) - before[role]
+                self.cpu[role] = self.cpu.get(role, 0.0) + spent
+            self.load.append(load_average())
 
     def report(self) -> dict[str, Any]:
         """Wall time, throughput and latencies, ready for JSON."""
@@ -85,4 +113,6 @@ class Phase:
             "operations": requests,
             "per_second": round(requests / self.seconds, 1) if self.seconds else None,
             "latency": self.latencies.report(),
+            "cpu_seconds": {role: round(value, 3) for role, value in self.cpu.items()},
+            "load_average": self.load,
         }
