@@ -1,5 +1,6 @@
 """List-query parameters (RFC 7644 §3.4.2) and response projection."""
 
+import json
 import re
 from functools import lru_cache
 from collections.abc import Mapping
@@ -22,10 +23,15 @@ __all__ = ["ListQuery", "Projection", "parse_filter", "parse_list_query", "prepa
 
 # Old Entra samples send unquoted values (externalId eq jyoung): quote a bare
 # word after an operator when the strict parse fails (entra-client.md §6).
+# Quoted strings are matched first so that nothing inside them is touched.
 _BARE = re.compile(
-    r"\b(eq|ne|co|sw|ew|gt|ge|lt|le)\s+(?![\"\d\-]|true\b|false\b|null\b)([^\s()\[\]\"]+)",
+    r'"(?:[^"\\]|\\.)*"'
+    r"|\b(?P<op>eq|ne|co|sw|ew|gt|ge|lt|le)\s+(?P<word>[^\s()\[\]\"]+)",
     re.IGNORECASE,
 )
+# Left bare: the literals. Numbers are quoted: if the strict parse failed on
+# one, it was a string attribute's value (externalId eq 12345).
+_LITERAL = re.compile(r"true|false|null", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -61,16 +67,38 @@ class ListQuery:
 
 
 def parse_filter(model: type[Resource[Any]], text: str) -> FilterNode:
-    """Parse and check a filter against a model; refuse with invalidFilter."""
+    """Parse and check a filter against a model; refuse with invalidFilter.
+
+    A filter that fails only because of bare words after operators is read
+    again with those words quoted; if that fails too, the first error is the
+    one reported.
+    """
+    try:
+        return _parse(model, text)
+    except InvalidFilterException as strict:
+        quoted = _BARE.sub(_quote_bare, text)
+        if quoted == text:
+            raise
+        try:
+            return _parse(model, quoted)
+        except InvalidFilterException:
+            raise strict from None
+
+
+def _parse(model: type[Resource[Any]], text: str) -> FilterNode:
     try:
         return ScimFilter[model](text).ast  # type: ignore[valid-type]
     except InvalidFilterException:
-        quoted = _BARE.sub(lambda m: f'{m.group(1)} "{m.group(2)}"', text)
-        if quoted == text:
-            raise
-        return ScimFilter[model](quoted).ast  # type: ignore[valid-type]
+        raise
     except ValueError as exc:
         raise InvalidFilterException(detail=str(exc)) from exc
+
+
+def _quote_bare(match: re.Match[str]) -> str:
+    word = match.group("word")
+    if word is None or _LITERAL.fullmatch(word):
+        return match.group(0)
+    return f"{match.group('op')} {json.dumps(word, ensure_ascii=False)}"
 
 
 def _integer(query: Mapping[str, str], name: str, default: int) -> int:
