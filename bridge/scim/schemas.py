@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from scim2_models import (
+    URI,
     Context,
     EnterpriseUser,
     Extension,
     Group,
     PatchOp,
+    Reference,
     Resource,
     ResourceType,
     Schema,
@@ -167,7 +169,7 @@ def _kind(
     resource_type = ResourceType.from_resource(model)
     resource_type.name = name
     resource_type.id = name
-    resource_type.endpoint = endpoint
+    resource_type.endpoint = Reference[URI](endpoint)
     patch_model = PatchOp[model]  # type: ignore[valid-type]
     return ResourceKind(
         name, endpoint, model, tuple(schemas), resource_type, mapping, patch_model

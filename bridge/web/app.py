@@ -11,8 +11,8 @@ from ..scim.schemas import ResourceKind, build_kinds
 from ..service.context import Backend, object_filter
 from ..service.refs import References
 from .handlers import ResourceHandlers, discovery_routes, health_routes
-from .listing import search_all
 from .keys import BACKEND, SETTINGS
+from .listing import search_all
 from .middleware import access_middleware, auth_middleware, error_middleware
 
 __all__ = ["create_app"]

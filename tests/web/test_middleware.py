@@ -23,6 +23,8 @@ from bridge.web.app import create_app
 from bridge.web.middleware import error_middleware
 from tests.support import SCIM, new_token
 
+Client = TestClient[web.Request, web.Application]
+
 ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 SCIM_JSON = "application/scim+json"
 MAX_BODY = 2048
@@ -49,7 +51,7 @@ def kinds() -> tuple[Mapping, dict[str, ResourceKind]]:
 @pytest.fixture
 async def bridge(
     aiohttp_client: Any, token: str, kinds: tuple[Mapping, dict[str, ResourceKind]]
-) -> TestClient:
+) -> Client:
     """The bridge's application, unauthenticated; tests send the token."""
     settings = _settings()
     mapping, built = kinds
@@ -60,7 +62,7 @@ async def bridge(
         lambda: Directory(settings.directory, "unused"),
         kinds=built,
     )
-    client: TestClient = await aiohttp_client(app)
+    client: Client = await aiohttp_client(app)
     return client
 
 
@@ -80,7 +82,7 @@ def _nested(depth: int) -> str:
     return '{"a":' * (depth - 1) + "[]" + "}" * (depth - 1)
 
 
-async def test_a_body_of_another_media_type_is_415(bridge: TestClient, token: str) -> None:
+async def test_a_body_of_another_media_type_is_415(bridge: Client, token: str) -> None:
     """RFC 7644 §3.1: bodies are application/scim+json (or plain JSON)."""
     response = await bridge.post(
         f"{SCIM}/Users", data="userName=x", headers=_auth(token, "text/plain")
@@ -94,7 +96,7 @@ async def test_a_body_of_another_media_type_is_415(bridge: TestClient, token: st
     }
 
 
-async def test_a_body_over_the_limit_is_413(bridge: TestClient, token: str) -> None:
+async def test_a_body_over_the_limit_is_413(bridge: Client, token: str) -> None:
     """A declared length above max_body_bytes is refused before it is read."""
     body = json.dumps({"userName": "x" * MAX_BODY})
 
@@ -108,7 +110,7 @@ async def test_a_body_over_the_limit_is_413(bridge: TestClient, token: str) -> N
     }
 
 
-async def test_a_chunked_body_over_the_limit_is_413(bridge: TestClient, token: str) -> None:
+async def test_a_chunked_body_over_the_limit_is_413(bridge: Client, token: str) -> None:
     """A body with no declared length is cut off at the limit too."""
 
     async def chunks() -> Any:
@@ -135,7 +137,7 @@ async def test_a_chunked_body_over_the_limit_is_413(bridge: TestClient, token: s
     ],
 )
 async def test_a_body_without_the_message_structure_is_400_invalid_syntax(
-    bridge: TestClient, token: str, body: str, detail: str
+    bridge: Client, token: str, body: str, detail: str
 ) -> None:
     """RFC 7644 §3.12: a body that is no JSON object is invalidSyntax."""
     response = await bridge.post(f"{SCIM}/Users", data=body, headers=_auth(token))
@@ -146,7 +148,7 @@ async def test_a_body_without_the_message_structure_is_400_invalid_syntax(
     assert error["detail"].startswith(detail)
 
 
-async def test_a_body_nested_to_the_limit_is_read(bridge: TestClient, token: str) -> None:
+async def test_a_body_nested_to_the_limit_is_read(bridge: Client, token: str) -> None:
     """The depth limit refuses only what is deeper than it: this body gets
     as far as the search parameters, and is refused for its count."""
     body = '{"count": "ten", "x": ' + _nested(MAX_DEPTH - 1) + "}"
@@ -172,7 +174,7 @@ async def test_a_body_nested_to_the_limit_is_read(bridge: TestClient, token: str
     ],
 )
 async def test_a_request_without_the_token_is_401_with_www_authenticate(
-    bridge: TestClient, authorization: str | None
+    bridge: Client, authorization: str | None
 ) -> None:
     """RFC 6750 §3: a 401 names the Bearer scheme, in a SCIM Error body."""
     headers = {"Authorization": authorization} if authorization else {}
@@ -188,7 +190,7 @@ async def test_a_request_without_the_token_is_401_with_www_authenticate(
     }
 
 
-async def test_an_unknown_endpoint_is_a_scim_404(bridge: TestClient, token: str) -> None:
+async def test_an_unknown_endpoint_is_a_scim_404(bridge: Client, token: str) -> None:
     """Unknown routes answer a SCIM Error, not aiohttp's text page."""
     response = await bridge.get(f"{SCIM}/Widgets", headers=_auth(token))
 
@@ -210,7 +212,7 @@ async def test_an_unknown_endpoint_is_a_scim_404(bridge: TestClient, token: str)
     ],
 )
 async def test_a_write_to_a_discovery_endpoint_is_405_with_allow(
-    bridge: TestClient, token: str, method: str, path: str
+    bridge: Client, token: str, method: str, path: str
 ) -> None:
     """RFC 7644 §4: discovery endpoints are read-only; 405 says what is allowed."""
     response = await bridge.request(method, f"{SCIM}{path}", data="{}", headers=_auth(token))
@@ -224,7 +226,7 @@ async def test_a_write_to_a_discovery_endpoint_is_405_with_allow(
     }
 
 
-async def test_the_health_endpoints_need_no_token(bridge: TestClient) -> None:
+async def test_the_health_endpoints_need_no_token(bridge: Client) -> None:
     """Liveness is open to a load balancer that holds no token."""
     response = await bridge.get("/healthz")
 

@@ -5,6 +5,7 @@ import json
 import uuid
 from typing import Any
 
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from tests.integration.test_entra_support import (
@@ -23,22 +24,24 @@ from tests.integration.test_entra_support import (
 )
 from tests.support import JSON, SCIM
 
+Client = TestClient[web.Request, web.Application]
+
 SEARCH = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 
 
-async def _search(client: TestClient, path: str, **members: Any) -> tuple[int, Any]:
+async def _search(client: Client, path: str, **members: Any) -> tuple[int, Any]:
     body = {"schemas": [SEARCH], **members}
     response = await client.post(f"{SCIM}{path}/.search", data=json.dumps(body), headers=JSON)
     return response.status, await scim_body(response)
 
 
-async def _post(client: TestClient, endpoint: str, body: dict[str, Any]) -> Any:
+async def _post(client: Client, endpoint: str, body: dict[str, Any]) -> Any:
     response = await client.post(f"{SCIM}/{endpoint}", data=json.dumps(body), headers=JSON)
     assert response.status == 201, await response.text()
     return await scim_body(response)
 
 
-async def _pair(client: TestClient) -> tuple[str, Any, Any]:
+async def _pair(client: Client) -> tuple[str, Any, Any]:
     """A user and a group that share one new externalId."""
     shared = str(uuid.uuid4())
     user = await _post(client, "Users", entra_user(f"u{tag()}") | {"externalId": shared})
@@ -46,7 +49,7 @@ async def _pair(client: TestClient) -> tuple[str, Any, Any]:
     return shared, user, group
 
 
-async def test_a_search_body_finds_what_the_same_get_query_finds(client: TestClient) -> None:
+async def test_a_search_body_finds_what_the_same_get_query_finds(client: Client) -> None:
     """POST /Users/.search takes filter and attributes as JSON members."""
     user = await create_user(client)
 
@@ -62,7 +65,7 @@ async def test_a_search_body_finds_what_the_same_get_query_finds(client: TestCli
     assert set(body["Resources"][0]) == {"schemas", "id", "userName"}
 
 
-async def test_a_root_search_lists_every_type_users_first(client: TestClient) -> None:
+async def test_a_root_search_lists_every_type_users_first(client: Client) -> None:
     """POST /.search covers Users and Groups in one list."""
     shared, user, group = await _pair(client)
 
@@ -73,7 +76,7 @@ async def test_a_root_search_lists_every_type_users_first(client: TestClient) ->
     assert (body["totalResults"], body["itemsPerPage"]) == (2, 2)
 
 
-async def test_a_root_search_pages_across_types(client: TestClient) -> None:
+async def test_a_root_search_pages_across_types(client: Client) -> None:
     """startIndex and count apply to the list of both types together."""
     shared, _, group = await _pair(client)
 
@@ -86,7 +89,7 @@ async def test_a_root_search_pages_across_types(client: TestClient) -> None:
     assert (body["totalResults"], body["startIndex"]) == (2, 2)
 
 
-async def test_a_root_filter_on_a_user_attribute_selects_no_group(client: TestClient) -> None:
+async def test_a_root_filter_on_a_user_attribute_selects_no_group(client: Client) -> None:
     """Groups store no userName: such a filter selects users only."""
     user = await create_user(client)
 
@@ -96,14 +99,14 @@ async def test_a_root_filter_on_a_user_attribute_selects_no_group(client: TestCl
     assert [r["id"] for r in body["Resources"]] == [user["id"]]
 
 
-async def test_a_root_filter_no_type_can_read_is_invalid_filter(client: TestClient) -> None:
+async def test_a_root_filter_no_type_can_read_is_invalid_filter(client: Client) -> None:
     """Only a filter that every type refuses is refused."""
     status, body = await _search(client, "", filter='nickName eq "x"')
 
     assert (status, body["scimType"], body["schemas"]) == (400, "invalidFilter", [ERROR])
 
 
-async def test_a_search_body_of_another_message_is_invalid_syntax(client: TestClient) -> None:
+async def test_a_search_body_of_another_message_is_invalid_syntax(client: Client) -> None:
     """A resource posted to .search by mistake is not read as a query."""
     response = await client.post(
         f"{SCIM}/Users/.search", data=json.dumps(entra_user("x")), headers=JSON
@@ -113,7 +116,7 @@ async def test_a_search_body_of_another_message_is_invalid_syntax(client: TestCl
     assert (response.status, body["scimType"]) == (400, "invalidSyntax")
 
 
-async def test_search_members_of_the_wrong_type_are_invalid_syntax(client: TestClient) -> None:
+async def test_search_members_of_the_wrong_type_are_invalid_syntax(client: Client) -> None:
     """attributes is a list of names, count an integer (RFC 7644 §3.4.3)."""
     first, _ = await _search(client, "/Users", attributes="userName")
     second, body = await _search(client, "/Groups", count=True)
@@ -121,7 +124,7 @@ async def test_search_members_of_the_wrong_type_are_invalid_syntax(client: TestC
     assert (first, second, body["detail"]) == (400, 400, "count must be an integer")
 
 
-async def test_members_carry_the_ref_of_the_user_they_name(client: TestClient) -> None:
+async def test_members_carry_the_ref_of_the_user_they_name(client: Client) -> None:
     """A member's $ref is the location of the user (RFC 7643 §4.2)."""
     user = await create_user(client)
     group = await create_group(client)
@@ -132,7 +135,7 @@ async def test_members_carry_the_ref_of_the_user_they_name(client: TestClient) -
     assert shown["members"] == [{"value": user["id"], "$ref": user["meta"]["location"]}]
 
 
-async def test_a_manager_carries_the_ref_of_the_user_it_names(client: TestClient) -> None:
+async def test_a_manager_carries_the_ref_of_the_user_it_names(client: Client) -> None:
     """The enterprise manager's $ref is the manager's location."""
     boss = await create_user(client)
     user = await create_user(client)
