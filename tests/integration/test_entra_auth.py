@@ -102,3 +102,24 @@ async def test_an_unknown_user_id_is_404_as_a_scim_error(client):
     assert body["schemas"] == [ERROR]
     assert body["status"] == "404"
     assert body["detail"]
+
+
+async def test_a_body_typed_application_json_with_charset_is_accepted(client):
+    """Request bodies may be application/json; charset=utf-8 (§2)."""
+    body = entra_user(f"json{uuid.uuid4().hex[:8]}")
+    headers = {"Content-Type": "application/json; charset=utf-8"}
+
+    response = await client.post(f"{SCIM}/Users", data=json.dumps(body), headers=headers)
+
+    assert response.status == 201
+    assert (await scim_body(response))["userName"] == body["userName"]
+
+
+async def test_an_unknown_endpoint_is_a_scim_404(client):
+    """Even a path the bridge does not serve answers a SCIM error."""
+    response = await client.get(f"{SCIM}/Devices")
+
+    body = await scim_body(response)
+    assert response.status == 404
+    assert body["schemas"] == [ERROR]
+    assert body["status"] == "404"

@@ -17,6 +17,7 @@ from tests.integration.test_entra_support import (
     patch,
     read,
     scim_body,
+    tag,
     user_dn,
 )
 from tests.support import SCIM
@@ -161,3 +162,16 @@ async def test_a_user_can_be_created_again_after_delete(client):
 
     assert again["userName"] == user["userName"]
     assert again["id"] != user["id"]
+
+
+async def test_delete_of_a_user_with_dn_special_characters(client, general_stack):
+    """RFC 4514 escaping: a uid with , and + still leaves its groups."""
+    user = await create_user(client, f"o'brien,jr+{tag()}")
+    group = await create_group(client)
+    await add_members(client, group["id"], user["id"])
+
+    response = await client.delete(f"{SCIM}/Users/{user['id']}")
+
+    assert response.status == 204
+    assert entry(general_stack, user_dn(user["userName"])) is None
+    assert member_dns(general_stack, group["displayName"]) == []
