@@ -1,14 +1,22 @@
-"""The ``scim-ldap-bridge`` command: serve, demo, check, schema."""
+"""The ``scim-ldap-bridge`` command: serve, demo, check, schema.
+
+Exit codes: 0 after a clean stop; 2 for a configuration problem (a file or
+key named, a missing or short token, a bind the directory refuses); 3 when
+the directory cannot be reached at start-up (``serve --allow-degraded``
+starts anyway, and ``/readyz`` answers 503 until it can).
+"""
 
 import argparse
 import asyncio
 import sys
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
 from .config import Settings, check_tokens, load_settings, read_secret
 from .directory.client import Directory
+from .directory.errors import BindRefused
 from .errors import ConfigError, DirectoryUnavailable
 from .logs import configure_logging
 from .mapping.load import load_mapping
@@ -47,37 +55,77 @@ def _secrets(settings: Settings, source: str) -> tuple[list[str], str]:
     return tokens, passwords[0] if passwords else ""
 
 
-async def _probe(settings: Settings, password: str) -> None:
-    directory = Directory(settings.directory, password)
+class Unreachable(Exception):
+    """The directory did not answer at start-up; the message says why."""
+
+
+async def _ping(directory: Directory) -> None:
     try:
         await directory.ping()
     finally:
         directory.close()
 
 
+def _probe(settings: Settings, password: str, source: str) -> None:
+    """Bind and read the root DSE once; a refused bind is a config error."""
+    directory = Directory(settings.directory, password)
+    try:
+        asyncio.run(_ping(directory))
+    except BindRefused as exc:
+        raise ConfigError(
+            source, "directory.bind_dn / directory.bind_password", exc.reason
+        ) from exc
+    except DirectoryUnavailable as exc:
+        raise Unreachable(directory.last_failure or exc.detail) from exc
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments for aiohttp's request handler.
+
+    aiohttp closes a connection that is still waiting for a complete
+    request line and headers ``keepalive_timeout`` seconds after it opened
+    (or after the previous response), which bounds slow or idle clients.
+    Header limits stay aiohttp's: 8190 bytes a line, 128 headers.
+    """
+    return {"keepalive_timeout": settings.limits.request_timeout}
+
+
 def _serve(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
-    tokens, password = _secrets(settings, str(args.config))
+    source = str(args.config)
+    tokens, password = _secrets(settings, source)
     mapping = load_mapping(settings.mapping)
     try:
-        asyncio.run(_probe(settings, password))
-    except DirectoryUnavailable as exc:
+        _probe(settings, password, source)
+    except Unreachable as exc:
         if not args.allow_degraded:
-            print(f"scim-ldap-bridge: the directory is unreachable: {exc.detail}", file=sys.stderr)
-            return 3
-        print("scim-ldap-bridge: directory unreachable; starting degraded", file=sys.stderr)
-    app = create_app(settings, mapping, tokens, lambda: Directory(settings.directory, password))
-    web.run_app(app, host=settings.host, port=settings.port, access_log=None, print=None)
+            raise
+        _say(f"the directory is unreachable ({exc}); starting degraded")
+    app = create_app(
+        settings, mapping, tokens, lambda: Directory(settings.directory, password)
+    )
+    web.run_app(
+        app, host=settings.host, port=settings.port, access_log=None, print=None,
+        **server_options(settings),
+    )
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
-    _, password = _secrets(settings, str(args.config))
+    source = str(args.config)
+    _, password = _secrets(settings, source)
     mapping = load_mapping(settings.mapping)
-    asyncio.run(_probe(settings, password))
-    print(f"config ok; mapping: {mapping.description}; directory answers as {settings.directory.bind_dn}")
+    _probe(settings, password, source)
+    print(
+        f"config ok; mapping: {mapping.description};"
+        f" directory answers as {settings.directory.bind_dn}"
+    )
     return 0
+
+
+def _say(message: str) -> None:
+    print(f"scim-ldap-bridge: {message}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,10 +144,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_demo(args.profile, args.port, replay=args.replay, stop_after=args.exit)
     except ConfigError as exc:
-        print(f"scim-ldap-bridge: configuration error: {exc}", file=sys.stderr)
+        _say(f"configuration error: {exc}")
         return 2
-    except DirectoryUnavailable as exc:
-        print(f"scim-ldap-bridge: the directory is unreachable: {exc.detail}", file=sys.stderr)
+    except Unreachable as exc:
+        _say(f"the directory is unreachable: {exc}")
         return 3
 
 

@@ -111,7 +111,9 @@ class ConnectionPool:
             try:
                 conn = self._bind(uris[index])
             except Unreachable as exc:
-                log.warning("LDAP URI #%d unusable: %s", index + 1, exc.reason)
+                # A refused bind will not heal by itself: say so louder.
+                level = logging.ERROR if isinstance(exc, BindRefused) else logging.WARNING
+                log.log(level, "LDAP URI #%d unusable: %s", index + 1, exc.reason)
                 failures.append(exc)
                 continue
             self._prefer(index, start)
@@ -170,7 +172,6 @@ class ConnectionPool:
         if bound:
             return
         code = int(conn.result.get("result", -1))
-        log.error("LDAP bind refused: %s", conn.result.get("description"))
         kind = BindRefused if code == INVALID_CREDENTIALS else Unreachable
         raise kind(f"the directory refused the bind: {_describe(conn)}")
 

@@ -1,18 +1,25 @@
 """Small helpers shared by the fault tests."""
 
 import json
+import os
 import socket
+import subprocess
+import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import yaml
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
 from bridge.slapd import LocalSlapd
-from tests.support import JSON, SCIM
+from tests.support import JSON, SCIM, Stack
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -103,3 +110,103 @@ def client_connections(port: int) -> int:
             if fields[2] == wanted and fields[3] == "01":
                 count += 1
     return count
+
+
+@dataclass
+class Served:
+    """A ``scim-ldap-bridge serve`` child process and where it listens."""
+
+    process: subprocess.Popen[str]
+    port: int
+
+    def url(self, path: str) -> str:
+        """The URL of a path on the served bridge."""
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
+def write_config(folder: Path, stack: Stack, **overrides: Any) -> Path:
+    """A config file for ``stack`` with short timeouts and a free port."""
+    config: dict[str, Any] = {
+        "host": "127.0.0.1",
+        "port": closed_port(),
+        "mapping": "inetorgperson",
+        "directory": {
+            "uris": [stack.slapd.uri],
+            "bind_dn": stack.writer.dn,
+            "connect_timeout": 1,
+            "operation_timeout": 1,
+        },
+    }
+    for key, value in overrides.items():
+        if isinstance(value, dict):
+            config.setdefault(key, {}).update(value)
+        else:
+            config[key] = value
+    path = folder / "bridge.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+def cli_env(*, tokens: str | None, password: str | None) -> dict[str, str]:
+    """The environment of a bridge process: this one's, plus the secrets."""
+    env = {
+        k: v for k, v in os.environ.items()
+        if k not in ("SCIM_BRIDGE_TOKENS", "SCIM_BRIDGE_LDAP_PASSWORD")
+    }
+    if tokens is not None:
+        env["SCIM_BRIDGE_TOKENS"] = tokens
+    if password is not None:
+        env["SCIM_BRIDGE_LDAP_PASSWORD"] = password
+    return env
+
+
+def run_cli(config: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the command to completion (it must exit by itself)."""
+    return subprocess.run(
+        [sys.executable, "-m", "bridge.cli", *args, "--config", str(config)],
+        env=env, capture_output=True, text=True, timeout=30, check=False,
+    )
+
+
+@contextmanager
+def serve(config: Path, env: dict[str, str], *args: str) -> Iterator[Served]:
+    """Run ``serve`` until /healthz answers; stop it (SIGTERM) afterwards."""
+    port = int(yaml.safe_load(config.read_text(encoding="utf-8"))["port"])
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bridge.cli", "serve", "--config", str(config), *args],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    served = Served(process, port)
+    try:
+        _wait_for_health(served)
+        yield served
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_for_health(served: Served, limit: float = 15.0) -> None:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if served.process.poll() is not None:
+            _, err = served.process.communicate()
+            raise AssertionError(f"serve exited {served.process.returncode}: {err}")
+        try:
+            with urllib.request.urlopen(served.url("/healthz"), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError("serve did not answer /healthz in time")
+
+
+def http_status(url: str) -> int:
+    """The status of a GET, errors included."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)

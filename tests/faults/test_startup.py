@@ -1,0 +1,132 @@
+"""Start-up: a clear message and a non-zero exit, or a documented degraded
+start, whenever the bridge cannot do its job."""
+
+import secrets
+from pathlib import Path
+
+from tests.support import Stack, new_token
+
+from .support import cli_env, closed_port, http_status, run_cli, serve, write_config
+
+
+def test_a_wrong_bind_password_stops_serve_with_a_clear_message(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """serve exits 2 naming the settings to fix, never showing the password."""
+    wrong = secrets.token_urlsafe(24)
+    token = new_token()
+    config = write_config(tmp_path, stack)
+
+    done = run_cli(config, cli_env(tokens=token, password=wrong), "serve")
+
+    assert done.returncode == 2
+    assert (
+        f"scim-ldap-bridge: configuration error: {config}:"
+        " directory.bind_dn / directory.bind_password:"
+        f" {stack.slapd.uri}: the directory refused the bind: invalidCredentials"
+    ) in done.stderr
+    for secret in (wrong, stack.writer.password, token):
+        assert secret not in done.stderr + done.stdout
+
+
+def test_a_wrong_bind_password_is_not_a_degraded_start(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """--allow-degraded covers an outage, not credentials that never work."""
+    config = write_config(tmp_path, stack)
+    env = cli_env(tokens=new_token(), password=secrets.token_urlsafe(24))
+
+    done = run_cli(config, env, "serve", "--allow-degraded")
+
+    assert done.returncode == 2
+
+
+def test_an_unreachable_directory_stops_serve_with_exit_3(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """serve exits 3 and names the URI it could not reach, and why."""
+    uri = f"ldap://127.0.0.1:{closed_port()}"
+    config = write_config(tmp_path, stack, directory={"uris": [uri]})
+    env = cli_env(tokens=new_token(), password=stack.writer.password)
+
+    done = run_cli(config, env, "serve")
+
+    assert done.returncode == 3
+    assert f"scim-ldap-bridge: the directory is unreachable: {uri}: connect:" in done.stderr
+    assert "Connection refused" in done.stderr
+    assert stack.writer.password not in done.stderr
+
+
+def test_allow_degraded_starts_not_ready_and_becomes_ready(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """With --allow-degraded the bridge serves /healthz, reports /readyz 503
+    while slapd is down, and 200 once it is up, without a restart."""
+    config = write_config(tmp_path, stack)
+    env = cli_env(tokens=new_token(), password=stack.writer.password)
+    stack.slapd.stop()
+
+    with serve(config, env, "--allow-degraded") as served:
+        before = (http_status(served.url("/healthz")), http_status(served.url("/readyz")))
+        stack.slapd.start()
+        after = http_status(served.url("/readyz"))
+
+    assert before == (200, 503)
+    assert after == 200
+    assert "starting degraded" in served.process.stderr.read()
+
+
+def test_serve_refuses_to_start_without_a_token(stack: Stack, tmp_path: Path) -> None:
+    """No bearer token at all: exit 2 with the key named."""
+    config = write_config(tmp_path, stack)
+
+    done = run_cli(config, cli_env(tokens=None, password=stack.writer.password), "serve")
+
+    assert done.returncode == 2
+    assert (
+        f"scim-ldap-bridge: configuration error: {config}: tokens:"
+        " no bearer token configured"
+    ) in done.stderr
+
+
+def test_serve_refuses_a_token_shorter_than_32_characters(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """One short token among good ones: exit 2, and the token is not shown."""
+    short = secrets.token_hex(16)[:31]
+    config = write_config(tmp_path, stack)
+    env = cli_env(tokens=f"{new_token()},{short}", password=stack.writer.password)
+
+    done = run_cli(config, env, "serve")
+
+    assert done.returncode == 2
+    assert (
+        f"scim-ldap-bridge: configuration error: {config}: tokens:"
+        " a token is shorter than 32 characters"
+    ) in done.stderr
+    assert short not in done.stderr
+
+
+def test_check_proves_the_settings_and_the_bind(stack: Stack, tmp_path: Path) -> None:
+    """check exits 0 when the directory accepts the bind."""
+    config = write_config(tmp_path, stack)
+    env = cli_env(tokens=new_token(), password=stack.writer.password)
+
+    done = run_cli(config, env, "check")
+
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith("config ok; mapping: ")
+
+
+def test_check_fails_with_exit_3_when_the_directory_is_down(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """check exits 3 when no URI answers."""
+    config = write_config(tmp_path, stack)
+    env = cli_env(tokens=new_token(), password=stack.writer.password)
+    stack.slapd.stop()
+
+    done = run_cli(config, env, "check")
+
+    assert done.returncode == 3
+    assert f"the directory is unreachable: {stack.slapd.uri}: connect:" in done.stderr
