@@ -178,8 +178,12 @@ def _paged(
     cookie: bytes | None = None
     while True:
         conn.search(
-            base, search_filter, ldap3.SUBTREE, attributes=list(attributes),
-            paged_size=PAGE_SIZE, paged_cookie=cookie,
+            base,
+            search_filter,
+            ldap3.SUBTREE,
+            attributes=list(attributes),
+            paged_size=PAGE_SIZE,
+            paged_cookie=cookie,
             size_limit=settings.size_limit,
         )
         result.pages += 1
@@ -240,7 +244,9 @@ def _import_groups(
         for dn, attrs in found:
             code = _first(attrs, "distinguishedname") or dn
             parent = _first(attrs, "memberof") or None
-            result.groups[code] = ImportedGroup(code, _title(_first(attrs, "cn")), parent)
+            result.groups[code] = ImportedGroup(
+                code, _title(_first(attrs, "cn")), parent
+            )
             members.append((code, attrs.get("member", [])))
     return members
 
@@ -294,7 +300,9 @@ def _import_member_users(
         for member in values:
             attrs = _read(conn, member)
             if attrs is None:
-                raise SyncAborted(f"group {code} has a member that does not exist: {member}")
+                raise SyncAborted(
+                    f"group {code} has a member that does not exist: {member}"
+                )
             _store(result, _user(member, attrs))
 
 

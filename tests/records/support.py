@@ -10,7 +10,14 @@ import ldap3
 from tests.records.reader import RecordsImport, SyncSettings, read_directory
 from tests.support import Stack
 
-__all__ = ["PEOPLE", "GROUPS", "link_problems", "run_sync", "sync_settings"]
+__all__ = [
+    "GROUPS",
+    "PEOPLE",
+    "link_problems",
+    "refint_repairs",
+    "run_sync",
+    "sync_settings",
+]
 
 PEOPLE = "ou=people,dc=example,dc=org"
 GROUPS = "ou=groups,dc=example,dc=org"
@@ -44,8 +51,12 @@ def _raw(
     for item in conn.response or []:
         if item.get("type") != "searchResEntry":
             continue
-        values = next(
-            (v for k, v in item["raw_attributes"].items() if k.lower() == attribute.lower()),
+        values: list[bytes] = next(
+            (
+                v
+                for k, v in item["raw_attributes"].items()
+                if k.lower() == attribute.lower()
+            ),
             [],
         )
         found[item["dn"]] = [v.decode("utf-8") for v in values]
@@ -74,6 +85,33 @@ def link_problems(conn: ldap3.Connection) -> list[str]:
     ]
     group_side = {(g, u) for g, dns in members.items() for u in dns}
     user_side = {(g, u) for u, dns in backs.items() for g in dns}
-    problems += [f"{u} in member of {g} only" for g, u in sorted(group_side - user_side)]
-    problems += [f"{g} in groupMembership of {u} only" for g, u in sorted(user_side - group_side)]
+    problems += [
+        f"{u} in member of {g} only" for g, u in sorted(group_side - user_side)
+    ]
+    problems += [
+        f"{g} in groupMembership of {u} only" for g, u in sorted(user_side - group_side)
+    ]
     return problems
+
+
+REFINT = "cn=Referential Integrity Overlay"
+"""refint's default modifiersName: the mark it leaves on what it repairs."""
+
+
+def refint_repairs(conn: ldap3.Connection) -> set[str]:
+    """Entries refint last modified: references the bridge left behind.
+
+    refint repairs within milliseconds, so a check right after a request can
+    miss a reference the bridge forgot; the mark it leaves cannot be missed.
+    """
+    conn.search(
+        "dc=example,dc=org",
+        f"(modifiersName={REFINT})",
+        ldap3.SUBTREE,
+        attributes=["1.1"],
+    )
+    return {
+        item["dn"]
+        for item in conn.response or []
+        if item.get("type") == "searchResEntry"
+    }

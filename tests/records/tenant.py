@@ -121,7 +121,9 @@ class Tenant:
                 method, f"{SCIM}{path}", data=body, headers=JSON
             )
             text = await response.text()
-        assert response.status == expect, f"{method} {path} {body}: {response.status} {text}"
+        assert response.status == expect, (
+            f"{method} {path} {body}: {response.status} {text}"
+        )
         return json.loads(text) if text else None
 
     async def gather(self, calls: Iterable[Awaitable[Any]]) -> list[Any]:
@@ -145,7 +147,9 @@ class Tenant:
         await self._send("PATCH", f"/Users/{user.id}", _patch(operation), 200)
         user.active = active
 
-    async def rename_user(self, user: EntraUser, user_name: str, display_name: str) -> None:
+    async def rename_user(
+        self, user: EntraUser, user_name: str, display_name: str
+    ) -> None:
         """A userName and displayName change, one operation each."""
         body = _patch(
             {"op": "Replace", "path": "userName", "value": user_name},
@@ -177,12 +181,19 @@ class Tenant:
         await self._send("PATCH", f"/Groups/{group.id}", body, 204)
         group.members |= {u.object_id for u in users}
 
-    async def remove_member(self, group: EntraGroup, user: EntraUser, *, flag: bool) -> None:
+    async def remove_member(
+        self, group: EntraGroup, user: EntraUser, *, flag: bool
+    ) -> None:
         """Remove one member: value-list selector or RFC filter path; 204."""
+        operation: dict[str, Any]
         if flag:
             operation = {"op": "remove", "path": f'members[value eq "{user.id}"]'}
         else:
-            operation = {"op": "Remove", "path": "members", "value": [{"value": user.id}]}
+            operation = {
+                "op": "Remove",
+                "path": "members",
+                "value": [{"value": user.id}],
+            }
         await self._send("PATCH", f"/Groups/{group.id}", _patch(operation), 204)
         group.members.discard(user.object_id)
 

@@ -13,7 +13,12 @@ from collections.abc import Iterator
 import ldap3
 import pytest
 
-from tests.records.reader import SyncAborted, SyncSettings, TruncatedRead, read_directory
+from tests.records.reader import (
+    SyncAborted,
+    SyncSettings,
+    TruncatedRead,
+    read_directory,
+)
 from tests.records.support import sync_settings
 from tests.records.tenant import EntraUser, Tenant
 from tests.support import Stack
@@ -29,7 +34,7 @@ def scratch_unit(records_stack: Stack) -> Iterator[str]:
     conn.add(unit, ["organizationalUnit"])
     yield unit
     conn.search(unit, "(objectClass=*)", ldap3.SUBTREE, attributes=["1.1"])
-    for dn in sorted((e["dn"] for e in conn.response), key=len, reverse=True):
+    for dn in sorted((e["dn"] for e in conn.response or []), key=len, reverse=True):
         conn.delete(dn)
 
 
@@ -48,7 +53,9 @@ def test_the_records_slapd_accepts_the_anonymous_bind_but_shows_nothing(
     records_stack: Stack,
 ) -> None:
     """Constellio binds anonymously first: allowed, yet anonymous reads see nothing."""
-    conn = ldap3.Connection(ldap3.Server(records_stack.slapd.uri), raise_exceptions=False)
+    conn = ldap3.Connection(
+        ldap3.Server(records_stack.slapd.uri), raise_exceptions=False
+    )
 
     bound = conn.bind()
     conn.search("ou=people,dc=example,dc=org", "(objectClass=*)", attributes=["uid"])
@@ -57,11 +64,14 @@ def test_the_records_slapd_accepts_the_anonymous_bind_but_shows_nothing(
     assert conn.response == []
 
 
-def test_a_dangling_member_aborts_the_import(records_stack: Stack, scratch_unit: str) -> None:
+def test_a_dangling_member_aborts_the_import(
+    records_stack: Stack, scratch_unit: str
+) -> None:
     """A member DN that does not exist stops the run, as it does in Constellio."""
     conn = records_stack.admin()
     conn.add(
-        f"cn=ghostly,{scratch_unit}", ["top", "group"],
+        f"cn=ghostly,{scratch_unit}",
+        ["top", "group"],
         {"member": [f"uid=nobody,{scratch_unit}"]},
     )
     settings = _scratch_settings(records_stack, scratch_unit)
@@ -70,11 +80,17 @@ def test_a_dangling_member_aborts_the_import(records_stack: Stack, scratch_unit:
         read_directory(settings)
 
 
-def test_groups_are_coded_by_dn_and_titled_by_cn(records_stack: Stack, scratch_unit: str) -> None:
+def test_groups_are_coded_by_dn_and_titled_by_cn(
+    records_stack: Stack, scratch_unit: str
+) -> None:
     """Group code = entry DN as returned, title = first cn; users need no group."""
     conn = records_stack.admin()
     conn.add(f"uid=ann,{scratch_unit}", PERSON, {"uid": "Ann", "cn": "Ann", "sn": "A"})
-    conn.add(f"cn=Team,{scratch_unit}", ["top", "group"], {"member": [f"uid=ann,{scratch_unit}"]})
+    conn.add(
+        f"cn=Team,{scratch_unit}",
+        ["top", "group"],
+        {"member": [f"uid=ann,{scratch_unit}"]},
+    )
     settings = _scratch_settings(records_stack, scratch_unit)
 
     result = read_directory(settings)
@@ -94,7 +110,13 @@ async def test_a_truncated_paged_search_fails_the_import(
     tag = secrets.token_hex(3)
     for i in range(3):
         await tenant.create_user(
-            EntraUser(f"t{i}.{tag}@example.org", f"T {i}", "T", f"N{i}", f"t{i}.{tag}@example.org")
+            EntraUser(
+                f"t{i}.{tag}@example.org",
+                f"T {i}",
+                "T",
+                f"N{i}",
+                f"t{i}.{tag}@example.org",
+            )
         )
 
     with pytest.raises(TruncatedRead, match="failed after"):

@@ -39,7 +39,9 @@ def _people(tag: str, count: int) -> list[EntraUser]:
     ]
 
 
-def _mine(result: RecordsImport, tenant: Tenant, tag: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def _mine(
+    result: RecordsImport, tenant: Tenant, tag: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """The imported users and groups that belong to this test's tenant."""
     users = {k: v for k, v in result.users.items() if tag in k}
     groups = {k: v for k, v in result.groups.items() if k in tenant.known_group_dns}
@@ -62,7 +64,12 @@ def _stored(stack: Stack, dn: str, attribute: str) -> list[str]:
     conn = stack.admin()
     conn.search(dn, "(objectClass=*)", ldap3.BASE, attributes=[attribute])
     entry = conn.response[0]["raw_attributes"] if conn.response else {}
-    return [v.decode("utf-8") for k, vs in entry.items() if k.lower() == attribute.lower() for v in vs]
+    return [
+        v.decode("utf-8")
+        for k, vs in entry.items()
+        if k.lower() == attribute.lower()
+        for v in vs
+    ]
 
 
 async def test_records_system_imports_a_full_entra_cycle_exactly(
@@ -79,7 +86,9 @@ async def test_records_system_imports_a_full_entra_cycle_exactly(
         EntraGroup(f"{name} {tag}")
         for name in ("Empty", "Solo", "Ten", "Big", "Race", "Doomed")
     )
-    await tenant.gather(tenant.create_group(g) for g in (empty, solo, ten, big, race, doomed))
+    await tenant.gather(
+        tenant.create_group(g) for g in (empty, solo, ten, big, race, doomed)
+    )
     await _assert_records_see_the_tenant(records_stack, tenant, tag)
 
     # Phase 2: member PATCHes, many of them at once on one group.
@@ -87,13 +96,20 @@ async def test_records_system_imports_a_full_entra_cycle_exactly(
     await tenant.add_members(ten, people[:10])
     await tenant.add_members(doomed, people[3:13])
     await tenant.gather(
-        tenant.add_members(big, people[start : start + 10]) for start in range(0, 240, 10)
+        tenant.add_members(big, people[start : start + 10])
+        for start in range(0, 240, 10)
     )
     await tenant.gather(tenant.add_members(race, [u]) for u in people[240:290])
     first = await _assert_records_see_the_tenant(records_stack, tenant, tag)
 
     assert len([u for u in first.users if tag in u]) == POPULATION
-    assert [len(g.members) for g in (empty, solo, ten, big, race)] == [0, 1, 10, 240, 50]
+    assert [len(g.members) for g in (empty, solo, ten, big, race)] == [
+        0,
+        1,
+        10,
+        240,
+        50,
+    ]
     assert first.users[people[0].user_name].groups == tuple(
         sorted(group_dn(g.object_id) for g in (solo, ten, big))
     )
@@ -113,7 +129,10 @@ async def test_records_system_imports_a_full_entra_cycle_exactly(
     second = await _assert_records_see_the_tenant(records_stack, tenant, tag)
 
     assert second.users[disabled.user_name].status == DISABLED
-    assert second.users[disabled.user_name].groups == first.users[disabled.user_name].groups
+    assert (
+        second.users[disabled.user_name].groups
+        == first.users[disabled.user_name].groups
+    )
     assert second.users[reenabled.user_name].status == ACTIVE
     assert old_username not in second.users
     assert second.users[renamed.user_name].dn == first.users[old_username].dn
@@ -154,7 +173,9 @@ async def test_renames_change_attributes_never_the_dn(
     assert _stored(records_stack, user_dn(user.object_id), "uid") == [
         f"after.{tag}@example.org"
     ]
-    assert _stored(records_stack, group_dn(group.object_id), "cn") == [f"After group {tag}"]
+    assert _stored(records_stack, group_dn(group.object_id), "cn") == [
+        f"After group {tag}"
+    ]
     assert _stored(records_stack, group_dn(group.object_id), "member") == [
         user_dn(user.object_id)
     ]

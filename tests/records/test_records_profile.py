@@ -39,7 +39,7 @@ async def _created(client: Any, **changes: Any) -> tuple[Tenant, EntraUser]:
 def _stored(stack: Stack, dn: str) -> dict[str, list[str]]:
     conn = stack.admin()
     conn.search(dn, "(objectClass=*)", ldap3.BASE, attributes=["*"])
-    raw = conn.response[0]["raw_attributes"]
+    raw = (conn.response or [{}])[0]["raw_attributes"]
     return {k: [v.decode("utf-8") for v in vs] for k, vs in raw.items()}
 
 
@@ -56,10 +56,16 @@ async def test_a_user_without_externalid_is_refused_and_told_why(
     del body["externalId"]
     before = snapshot(records_stack.admin())
 
-    response = await records_client.post(f"{SCIM}/Users", data=json.dumps(body), headers=JSON)
+    response = await records_client.post(
+        f"{SCIM}/Users", data=json.dumps(body), headers=JSON
+    )
     error = await response.json(content_type=None)
 
-    assert (response.status, error["status"], error["scimType"]) == (400, "400", "invalidValue")
+    assert (response.status, error["status"], error["scimType"]) == (
+        400,
+        "400",
+        "invalidValue",
+    )
     assert "externalId" in error["detail"]
     assert snapshot(records_stack.admin()) == before
 
@@ -71,7 +77,9 @@ async def test_a_group_without_externalid_is_refused_and_told_why(
     body = EntraGroup(f"Nameless {secrets.token_hex(3)}").body()
     del body["externalId"]
 
-    response = await records_client.post(f"{SCIM}/Groups", data=json.dumps(body), headers=JSON)
+    response = await records_client.post(
+        f"{SCIM}/Groups", data=json.dumps(body), headers=JSON
+    )
     error = await response.json(content_type=None)
 
     assert (response.status, error["scimType"]) == (400, "invalidValue")
@@ -86,7 +94,8 @@ async def test_changing_externalid_is_refused_as_a_mutability_error(
     before = snapshot(records_stack.admin())
 
     response = await _patch(
-        records_client, f"/Users/{user.id}",
+        records_client,
+        f"/Users/{user.id}",
         {"op": "Replace", "path": "externalId", "value": "another-object-id"},
     )
     error = await response.json(content_type=None)
@@ -103,7 +112,8 @@ async def test_resending_the_same_externalid_is_accepted(
     _, user = await _created(records_client)
 
     response = await _patch(
-        records_client, f"/Users/{user.id}",
+        records_client,
+        f"/Users/{user.id}",
         {"op": "Replace", "path": "externalId", "value": user.object_id},
         {"op": "Replace", "path": "title", "value": "Archivist"},
     )
@@ -117,18 +127,25 @@ async def test_office_is_stored_in_physical_delivery_office_name(
 ) -> None:
     """Entra's Office (addresses work formatted) lands where Constellio looks."""
     _, user = await _created(records_client, office="Building 4, room 12")
-    created = _stored(records_stack, user_dn(user.object_id))["physicalDeliveryOfficeName"]
+    created = _stored(records_stack, user_dn(user.object_id))[
+        "physicalDeliveryOfficeName"
+    ]
 
     response = await _patch(
-        records_client, f"/Users/{user.id}",
-        {"op": "Replace", "path": 'addresses[type eq "work"].formatted', "value": "Annex"},
+        records_client,
+        f"/Users/{user.id}",
+        {
+            "op": "Replace",
+            "path": 'addresses[type eq "work"].formatted',
+            "value": "Annex",
+        },
     )
     echoed = (await response.json(content_type=None))["addresses"]
 
     assert created == ["Building 4, room 12"]
-    assert _stored(records_stack, user_dn(user.object_id))["physicalDeliveryOfficeName"] == [
-        "Annex"
-    ]
+    assert _stored(records_stack, user_dn(user.object_id))[
+        "physicalDeliveryOfficeName"
+    ] == ["Annex"]
     assert echoed == [{"type": "work", "formatted": "Annex"}]
 
 
@@ -138,7 +155,9 @@ async def test_without_a_surname_sn_holds_the_display_name_not_echoed(
     """sn falls back to displayName; reads do not claim Entra sent it."""
     _, user = await _created(records_client, family_name=None)
 
-    read = await (await records_client.get(f"{SCIM}/Users/{user.id}")).json(content_type=None)
+    read = await (await records_client.get(f"{SCIM}/Users/{user.id}")).json(
+        content_type=None
+    )
     imported = (await run_sync(records_stack)).users[user.user_name]
 
     assert _stored(records_stack, user_dn(user.object_id))["sn"] == [user.display_name]
@@ -154,11 +173,15 @@ async def test_without_surname_or_display_name_sn_holds_the_username(
     body = _user(tag, family_name=None).body()
     del body["displayName"]
 
-    response = await records_client.post(f"{SCIM}/Users", data=json.dumps(body), headers=JSON)
+    response = await records_client.post(
+        f"{SCIM}/Users", data=json.dumps(body), headers=JSON
+    )
     created = await response.json(content_type=None)
 
     assert response.status == 201
-    assert _stored(records_stack, user_dn(body["externalId"]))["sn"] == [f"x.{tag}@example.org"]
+    assert _stored(records_stack, user_dn(body["externalId"]))["sn"] == [
+        f"x.{tag}@example.org"
+    ]
     assert "familyName" not in created.get("name", {})
 
 
