@@ -194,3 +194,20 @@ async def test_a_renamed_user_without_surname_gets_the_new_display_name_in_sn(
     await tenant.rename_user(user, user.user_name, "Renamed Person")
 
     assert _stored(records_stack, user_dn(user.object_id))["sn"] == ["Renamed Person"]
+
+
+async def test_a_surname_sent_later_replaces_the_stand_in(
+    records_client: Any, records_stack: Stack
+) -> None:
+    """Once Entra sends a surname, sn holds it and reads return it."""
+    _, user = await _created(records_client, family_name=None)
+
+    response = await _patch(
+        records_client,
+        f"/Users/{user.id}",
+        {"op": "Add", "path": "name.familyName", "value": "Surname"},
+    )
+    read = await response.json(content_type=None)
+
+    assert _stored(records_stack, user_dn(user.object_id))["sn"] == ["Surname"]
+    assert read["name"] == {"givenName": "Example", "familyName": "Surname"}
