@@ -14,21 +14,26 @@ from scim2_models import (
     InvalidValueException,
     MutabilityException,
     PreconditionFailedException,
-    PatchOp,
     SCIMException,
 )
 
 from ..directory.client import Change, Entry
-from ..mapping.convert import DERIVED, LdapValues, managed_attributes, reference_ids, to_ldap
+from ..mapping.convert import (
+    DERIVED,
+    LdapValues,
+    managed_attributes,
+    reference_ids,
+    to_ldap,
+)
 from ..mapping.dn import build_dn, escape_rdn_value
 from ..mapping.filters import escape_filter_value
 from ..scim.dialects import normalize_patch, normalize_resource
 from ..scim.members import MemberChanges, split_member_operations
 from ..scim.policy import POLICY, validation_error
 from ..scim.schemas import ResourceKind
-from .context import Backend, object_filter, read_attributes, to_payload
+from .context import Backend, object_filter, to_payload
 from .membership import apply_member_values, resolve_members, set_back_links
-from .reads import find_entry, member_ids, payloads_for
+from .reads import find_entry, payloads_for
 
 __all__ = ["create_resource", "delete_resource", "patch_resource", "replace_resource"]
 
@@ -312,7 +317,9 @@ def _patched(kind: ResourceKind, entry_payload: dict[str, Any], operations: list
     body = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": operations}
     try:
         resource = kind.model.model_validate(entry_payload, scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
-        patch = kind.patch_model.model_validate(body, scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY)  # type: ignore[name-defined]
+        patch = kind.patch_model.model_validate(
+            body, scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY
+        )
         patch.patch(resource, scim_policy=POLICY)
     except ValidationError as exc:
         raise validation_error(exc) from exc

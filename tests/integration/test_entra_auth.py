@@ -23,7 +23,7 @@ from tests.support import JSON, SCIM, Stack, new_token
 
 
 @pytest.fixture
-async def anonymous(aiohttp_client, general_stack: Stack) -> TestClient:  # noqa: ANN001
+async def anonymous(aiohttp_client, general_stack: Stack) -> TestClient:
     """A client in front of a bridge whose token it does not send."""
     return await aiohttp_client(general_stack.app(new_token()))
 

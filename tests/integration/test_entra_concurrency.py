@@ -57,7 +57,7 @@ async def test_parallel_adds_and_removes_on_one_group(client, general_stack):
     assert member_dns(general_stack, group["displayName"]) == _dns(*joining)
 
 
-async def _post_many(client, endpoint: str, bodies: list[dict]) -> list[int]:  # noqa: ANN001
+async def _post_many(client, endpoint: str, bodies: list[dict]) -> list[int]:
     responses = await asyncio.gather(*(
         client.post(f"{SCIM}/{endpoint}", data=json.dumps(b), headers=JSON)
         for b in bodies

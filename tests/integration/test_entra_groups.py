@@ -29,7 +29,7 @@ from tests.integration.test_entra_support import (
 from tests.support import JSON, SCIM, snapshot
 
 
-async def _group_of(client, size: int):  # noqa: ANN001, ANN202
+async def _group_of(client, size: int):
     """A group with ``size`` members, and those members."""
     users = [await create_user(client) for _ in range(size)]
     group = await create_group(client)

@@ -26,7 +26,7 @@ DISABLE = {"op": "Replace", "path": "active", "value": "False"}
 ENABLE = {"op": "Replace", "path": "active", "value": "True"}
 
 
-async def _member(client):  # noqa: ANN001, ANN202
+async def _member(client):
     """A user in a group, as Entra leaves it after assignment."""
     user = await create_user(client)
     group = await create_group(client)

@@ -27,7 +27,7 @@ from tests.support import JSON, SCIM, snapshot
 MANAGER = f"{ENTERPRISE}:manager"
 
 
-async def _managed(client, general_stack) -> tuple[dict[str, Any], dict[str, Any]]:  # noqa: ANN001
+async def _managed(client, general_stack) -> tuple[dict[str, Any], dict[str, Any]]:
     """A manager and a user whose manager attribute points at them."""
     boss = await create_user(client)
     user = await create_user(client)
@@ -48,7 +48,7 @@ def _as_object(manager: object, ident: str) -> bool:
     return set(manager) <= {"value", "$ref"} and ref.endswith(f"/Users/{ident}")
 
 
-def _manager_dn(general_stack, user: dict[str, Any]) -> list[str]:  # noqa: ANN001
+def _manager_dn(general_stack, user: dict[str, Any]) -> list[str]:
     stored = entry(general_stack, user_dn(user["userName"]))
     assert stored is not None
     return [dn.lower() for dn in stored.get("manager", [])]

@@ -23,7 +23,7 @@ from tests.integration.test_entra_support import (
 from tests.support import JSON, SCIM
 
 
-async def _post(client, body: dict[str, Any]):  # noqa: ANN001, ANN202
+async def _post(client, body: dict[str, Any]):
     return await client.post(f"{SCIM}/Users", data=json.dumps(body), headers=JSON)
 
 

@@ -28,7 +28,7 @@ from tests.support import JSON, SCIM
 pytestmark = pytest.mark.usefixtures("general_stack")
 
 
-async def _bare_user(client):  # noqa: ANN001, ANN202
+async def _bare_user(client):
     """A user with only a userName and displayName, as sparse as allowed."""
     name = f"bare{tag()}@example.org"
     body = {"schemas": USER_SCHEMAS, "userName": name, "displayName": "Bare"}

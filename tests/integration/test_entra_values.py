@@ -19,7 +19,7 @@ from tests.integration.test_entra_support import (
 from tests.support import snapshot
 
 
-def _stored(general_stack, user: dict) -> dict[str, list[str]]:  # noqa: ANN001
+def _stored(general_stack, user: dict) -> dict[str, list[str]]:
     found = entry(general_stack, user_dn(user["userName"]))
     assert found is not None
     return found
