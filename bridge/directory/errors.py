@@ -41,6 +41,10 @@ NO_SUCH_ATTRIBUTE = 16
 VALUE_EXISTS = 20
 ALREADY_EXISTS = 68
 INVALID_CREDENTIALS = 49
+CONSTRAINT_VIOLATION = 19
+
+_UNIQUE_OVERLAY = "non-unique attributes found"
+"""How slapo-unique (OpenLDAP 2.5) begins its constraintViolation message."""
 
 _UNAVAILABLE = {3, 51, 52, 80, 81, 85, 91}
 _INVALID = {17, 18, 21, 34, 64, 65, 67, 69}
@@ -85,8 +89,8 @@ def check_result(result: dict[str, Any], *, operation: str, dn: str = "") -> Non
         raise NotFoundException(detail="Resource not found")
     if code == ALREADY_EXISTS:
         raise UniquenessException(detail="A resource with that name already exists")
-    if code == 19:
-        if "not unique" in message.lower():
+    if code == CONSTRAINT_VIOLATION:
+        if _UNIQUE_OVERLAY in message.lower():
             raise UniquenessException(detail="Another resource already has that value")
         raise InvalidValueException(detail=f"The directory refused the value: {message}")
     if code in _INVALID or code in (NO_SUCH_ATTRIBUTE, VALUE_EXISTS):

@@ -35,6 +35,13 @@ def stack() -> Iterator[Stack]:
         yield private
 
 
+@pytest.fixture(scope="module")
+def module_stack() -> Iterator[Stack]:
+    """A slapd for one test module that never stops it (races, security)."""
+    with start_stack("inetorgperson") as private:
+        yield private
+
+
 def fault_settings(
     stack: Stack,
     *,
