@@ -64,10 +64,14 @@ def _filter_ids(node: FilterNode) -> list[str]:
     raise InvalidFilterException(detail='Members are selected with members[value eq "<id>"]')
 
 
+_GROUP_URN = "urn:ietf:params:scim:schemas:core:2.0:group:"
+
+
 def _is_members(path: str) -> bool:
-    return path.split("[", 1)[0].split(".", 1)[0].lower() in (
-        "members", "urn:ietf:params:scim:schemas:core:2.0:group:members",
-    )
+    head = path.split("[", 1)[0].lower()
+    # The URN holds a dot ("2.0"): strip it before cutting a sub-attribute.
+    head = head.removeprefix(_GROUP_URN)
+    return head.split(".", 1)[0] == "members"
 
 
 def _apply(changes: MemberChanges, op: str, path: str, value: Any) -> None:

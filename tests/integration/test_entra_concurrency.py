@@ -84,11 +84,6 @@ async def test_parallel_posts_of_one_group_name_make_one_group(client):
     assert statuses == [201, 409, 409, 409, 409]
 
 
-@pytest.mark.xfail(
-    reason="bridge/directory/errors.py reads slapo-unique's 'non-unique "
-    "attributes found' (result 19) as 400 invalidValue, not 409 uniqueness; "
-    "it shows only when the losers pass the pre-check, so not every run",
-)
 async def test_parallel_renames_onto_one_username_make_one_winner(client):
     """Users renamed at once onto one free userName: one 200, then 409s."""
     users = [await create_user(client) for _ in range(5)]

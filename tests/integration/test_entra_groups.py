@@ -378,11 +378,6 @@ async def test_a_group_name_with_dn_special_characters_works(client, general_sta
     assert member_dns(general_stack, name) == _dns(user)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bridge/scim/members.py _is_members splits the path on '.', which "
-    "cuts 'urn:...:core:2.0:Group:members' at '2.0': the add is dropped, 204",
-)
 async def test_members_named_by_their_full_urn_path_are_added(client, general_stack):
     """RFC 7644 §3.10: the URN-qualified members path means members."""
     group = await create_group(client)
