@@ -9,6 +9,7 @@ went wrong. :class:`BindRefused` is the one case that will not heal by
 itself: the directory answered and rejected the bridge's credentials.
 """
 
+import ast
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -118,7 +119,26 @@ def translated(operation: str) -> Iterator[None]:
             "LDAP %s: directory unreachable: %s%s",
             operation, type(exc).__name__, " (timed out)" if timed_out else "",
         )
-        raise Unreachable(f"{operation}: {exc}", timed_out=timed_out) from exc
+        raise Unreachable(f"{operation}: {_message(exc)}", timed_out=timed_out) from exc
     except lx.LDAPException as exc:
         log.error("LDAP %s failed: %s", operation, type(exc).__name__)
         raise DirectoryFailure(detail=f"The directory {operation} failed") from exc
+
+
+def _message(exc: Exception) -> str:
+    """The text of an ldap3 error, unwrapped.
+
+    ldap3 re-raises socket and TLS errors as classes mixed with OSError,
+    whose ``str()`` may be the repr of a tuple around the real message,
+    once or twice over.
+    """
+    text = str(exc)
+    while text.startswith(("('", '("')):
+        try:
+            inner = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            break
+        if not (isinstance(inner, tuple) and inner and isinstance(inner[0], str)):
+            break
+        text = inner[0]
+    return text
