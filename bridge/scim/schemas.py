@@ -117,8 +117,58 @@ def _cut(full: Schema, mapping: ResourceMap, core: str) -> Schema | None:
         if name not in wanted:
             continue
         kept.append(_cut_attribute(attr, wanted[name], mapping))
-    data["attributes"] = kept
+    if str(full.id) == core:
+        kept.extend(_constrained_common(mapping))
+    limits = _constraints(mapping, None if str(full.id) == core else str(full.id))
+    data["attributes"] = [attr | limits.get(attr["name"].lower(), {}) for attr in kept]
     return Schema.model_validate(data)
+
+
+def _constraints(mapping: ResourceMap, uri: str | None) -> dict[str, dict[str, Any]]:
+    """Characteristics the directory imposes on single-valued attributes.
+
+    The naming attribute must come with every create, a unique one is
+    checked against every entry, an immutable one never changes: clients
+    read these from ``/Schemas`` (RFC 7643 §7), so they must be published.
+    """
+    found: dict[str, dict[str, Any]] = {}
+    for item in mapping.attributes:
+        target = item.target
+        if (target.uri or "").lower() != (uri or "").lower() or target.sub or target.type:
+            continue
+        limits: dict[str, Any] = {}
+        naming = item.ldap.lower() == mapping.rdn.lower()
+        if naming:
+            limits["required"] = True
+        if item.unique or naming:
+            # Two entries of one base cannot share a name.
+            limits["uniqueness"] = "server"
+        if item.immutable:
+            limits["mutability"] = "immutable"
+        if limits:
+            found[target.attr.lower()] = limits
+    return found
+
+
+def _constrained_common(mapping: ResourceMap) -> list[dict[str, Any]]:
+    """externalId, published in the core schema when the mapping constrains
+    it (it names the entry, say): as a common attribute it is in no schema,
+    and clients would not learn that it is required (RFC 7643 §3.1)."""
+    if "externalid" not in _constraints(mapping, None):
+        return []
+    return [
+        {
+            "name": "externalId",
+            "type": "string",
+            "multiValued": False,
+            "description": "The provisioning client's identifier of the resource.",
+            "required": False,
+            "caseExact": True,
+            "mutability": "readWrite",
+            "returned": "default",
+            "uniqueness": "none",
+        }
+    ]
 
 
 def _cut_attribute(

@@ -1,5 +1,6 @@
 """The advertised schemas and the $ref the bridge fills in."""
 
+from functools import cache
 from typing import Any
 
 import pytest
@@ -11,9 +12,15 @@ ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 BASE = "https://bridge.example/scim/v2"
 
 
-@pytest.fixture(scope="module")
+@cache
+def _kinds_of(profile: str) -> dict[str, ResourceKind]:
+    """A profile's kinds, built once: building model classes takes time."""
+    return build_kinds(load_mapping(profile))
+
+
+@pytest.fixture
 def kinds() -> dict[str, ResourceKind]:
-    return build_kinds(load_mapping("inetorgperson"))
+    return _kinds_of("inetorgperson")
 
 
 def _sub_attributes(kind: ResourceKind, schema_id: str, name: str) -> dict[str, Any]:
@@ -68,3 +75,44 @@ def test_link_references_leaves_a_payload_without_references_alone(
     user = {"userName": "u", ENTERPRISE: {"department": "D"}}
 
     assert link_references(kinds["User"], dict(user), BASE) == user
+
+
+def _characteristics(kind: ResourceKind, name: str) -> tuple[bool, str, str]:
+    attribute = next(a for a in kind.schemas[0].attributes or [] if a.name == name)
+    assert attribute.required is not None and attribute.mutability is not None
+    assert attribute.uniqueness is not None
+    return (
+        bool(attribute.required.value),
+        attribute.mutability.value,
+        attribute.uniqueness.value,
+    )
+
+
+@pytest.mark.parametrize(
+    ("profile", "kind_name", "name", "expected"),
+    [
+        ("inetorgperson", "User", "userName", (True, "readWrite", "server")),
+        ("inetorgperson", "User", "displayName", (False, "readWrite", "none")),
+        ("inetorgperson", "Group", "displayName", (True, "readWrite", "server")),
+        ("records", "User", "externalId", (True, "immutable", "server")),
+        ("records", "Group", "externalId", (True, "immutable", "server")),
+        ("records", "Group", "displayName", (True, "readWrite", "server")),
+    ],
+)
+def test_the_schema_publishes_what_the_directory_enforces(
+    profile: str, kind_name: str, name: str, expected: tuple[bool, str, str]
+) -> None:
+    """The naming attribute is required and unique, a unique one is unique,
+    an immutable one immutable (RFC 7643 §7): clients learn it from /Schemas."""
+    kind = _kinds_of(profile)[kind_name]
+
+    assert _characteristics(kind, name) == expected
+
+
+def test_external_id_stays_a_common_attribute_when_unconstrained(
+    kinds: dict[str, ResourceKind],
+) -> None:
+    """The general profile stores externalId freely: no schema lists it."""
+    names = {str(a.name) for s in kinds["User"].schemas for a in s.attributes or []}
+
+    assert "externalId" not in names
