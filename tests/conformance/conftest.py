@@ -2,15 +2,15 @@
 
 The tools are synchronous HTTP clients, so the bridge runs as a real server
 on an event loop of its own, in a background thread, for the whole package.
-It fronts a slapd of its own: the tools list collections unfiltered and look
-for what they created on the first page, which only a directory they alone
-fill can promise.
+It fronts slapds of its own, one per mapping profile: the tools list
+collections unfiltered and look for what they created on the first page,
+which only a directory they alone fill can promise.
 """
 
 import asyncio
 import threading
-from collections.abc import Coroutine, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -68,13 +68,6 @@ class _ServerThread:
         return future.result(timeout=30)
 
 
-@pytest.fixture(scope="package")
-def conformance_stack() -> Iterator[Stack]:
-    """A general-profile slapd that only the conformance tools write to."""
-    with start_stack("inetorgperson") as stack:
-        yield stack
-
-
 @contextmanager
 def serving(stack: Stack, **settings: object) -> Iterator[LiveBridge]:
     """A bridge with these settings, served over HTTP in front of ``stack``."""
@@ -87,8 +80,19 @@ def serving(stack: Stack, **settings: object) -> Iterator[LiveBridge]:
         server.stop()
 
 
+StackOf = Callable[[str], Stack]
+
+
 @pytest.fixture(scope="package")
-def live_bridge(conformance_stack: Stack) -> Iterator[LiveBridge]:
-    """The bridge with default settings in front of ``conformance_stack``."""
-    with serving(conformance_stack) as bridge:
-        yield bridge
+def conformance_stack() -> Iterator[StackOf]:
+    """A slapd per mapping profile, started on first use, that only the
+    conformance tools write to."""
+    with ExitStack() as started:
+        stacks: dict[str, Stack] = {}
+
+        def stack_of(profile: str) -> Stack:
+            if profile not in stacks:
+                stacks[profile] = started.enter_context(start_stack(profile))
+            return stacks[profile]
+
+        yield stack_of

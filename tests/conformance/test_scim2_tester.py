@@ -11,7 +11,7 @@ import pytest
 from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_tester import CheckResult, Status, check_server, get_all_available_tags
 
-from tests.conformance.conftest import LiveBridge
+from tests.conformance.conftest import StackOf, serving
 
 DISCOVERY_TAGS = ("discovery", "service-provider-config", "resource-types", "schemas", "misc")
 """Tags whose checks do not depend on a resource type."""
@@ -32,18 +32,40 @@ RESOURCE_TYPES = ("User", "Group")
 ACCEPTED = (Status.SUCCESS, Status.SKIPPED)
 
 
+PROFILES = ("inetorgperson", "records")
+"""Every shipped mapping: each advertises its own schemas."""
+
+KNOWN_BUGS = {
+    ("records", "crud:update"): (
+        "PUT with If-Match that changes a slapo-unique attribute (uid, group cn)"
+        " answers 412: slapd fails the modify's assertion control (result 122)"
+        " (reported against bridge/service/writes.py _write)"
+    ),
+}
+"""Checks that fail for a bug found and reported; strict, so a fix shows."""
+
+
+@pytest.fixture(scope="module", params=PROFILES)
+def profile(request: pytest.FixtureRequest) -> str:
+    """The mapping profile the bridge runs with."""
+    name: str = request.param
+    return name
+
+
 @pytest.fixture(scope="module")
-def scim(live_bridge: LiveBridge) -> Iterator[SyncSCIMClient]:
-    """A scim2-client that has read the bridge's discovery endpoints.
+def scim(conformance_stack: StackOf, profile: str) -> Iterator[SyncSCIMClient]:
+    """A scim2-client that has read the discovery endpoints of a bridge
+    running with ``profile``.
 
     Discovery builds model classes from ``/Schemas``, which takes most of a
-    second: once for the module.
+    second: once per profile.
     """
-    headers = {"Authorization": f"Bearer {live_bridge.token}"}
-    with httpx2.Client(base_url=live_bridge.base_url, headers=headers) as http:
-        client = SyncSCIMClient(http)
-        client.discover()
-        yield client
+    with serving(conformance_stack(profile)) as bridge:
+        headers = {"Authorization": f"Bearer {bridge.token}"}
+        with httpx2.Client(base_url=bridge.base_url, headers=headers) as http:
+            client = SyncSCIMClient(http)
+            client.discover()
+            yield client
 
 
 def _failures(results: list[CheckResult]) -> list[str]:
@@ -80,9 +102,18 @@ def test_discovery_checks_pass(scim: SyncSCIMClient, tag: str) -> None:
 
 @pytest.mark.parametrize("resource_type", RESOURCE_TYPES)
 @pytest.mark.parametrize("tag", RESOURCE_TAGS)
-def test_resource_checks_pass(scim: SyncSCIMClient, tag: str, resource_type: str) -> None:
+def test_resource_checks_pass(
+    request: pytest.FixtureRequest,
+    scim: SyncSCIMClient,
+    profile: str,
+    tag: str,
+    resource_type: str,
+) -> None:
     """Every check of a tag on one resource type ends SUCCESS or SKIPPED,
     one at least SUCCESS."""
+    if (profile, tag) in KNOWN_BUGS:
+        request.applymarker(pytest.mark.xfail(reason=KNOWN_BUGS[profile, tag], strict=True))
+
     results = _check(scim, tag, [resource_type])
 
     failures = _failures(results)
