@@ -59,9 +59,8 @@ class _ServerThread:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        server = site._server  # aiohttp exposes no public accessor for the port
-        assert isinstance(server, asyncio.base_events.Server)
-        return int(server.sockets[0].getsockname()[1])
+        # (host, port) of the one socket, bound to port 0: the kernel chose.
+        return int(self._runner.addresses[0][1])
 
     def _call(self, coroutine: Coroutine[Any, Any, T]) -> T:
         future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
