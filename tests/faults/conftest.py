@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 
 from bridge.config import DirectorySettings, Limits, Settings
 from bridge.directory.client import Directory
@@ -83,9 +83,11 @@ def make_client(aiohttp_client: Any, token: str) -> MakeClient:
             lambda: Directory(settings.directory, secret),
             kinds=stack.kinds,
         )
-        http: TestClient = await aiohttp_client(
-            app, server_kwargs=server_kwargs or {}
-        )
+        # aiohttp's TestServer drops keyword arguments given to it; the
+        # request handler only gets those passed to start_server.
+        server = TestServer(app)
+        await server.start_server(**(server_kwargs or {}))
+        http: TestClient = await aiohttp_client(server)
         http.session.headers["Authorization"] = f"Bearer {token}"
         return http
 

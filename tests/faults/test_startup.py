@@ -10,12 +10,12 @@ from .support import cli_env, closed_port, http_status, run_cli, serve, write_co
 
 
 def test_a_wrong_bind_password_stops_serve_with_a_clear_message(
-    stack: Stack, tmp_path: Path
+    module_stack: Stack, tmp_path: Path
 ) -> None:
     """serve exits 2 naming the settings to fix, never showing the password."""
     wrong = secrets.token_urlsafe(24)
     token = new_token()
-    config = write_config(tmp_path, stack)
+    config = write_config(tmp_path, module_stack)
 
     done = run_cli(config, cli_env(tokens=token, password=wrong), "serve")
 
@@ -23,17 +23,17 @@ def test_a_wrong_bind_password_stops_serve_with_a_clear_message(
     assert (
         f"scim-ldap-bridge: configuration error: {config}:"
         " directory.bind_dn / directory.bind_password:"
-        f" {stack.slapd.uri}: the directory refused the bind: invalidCredentials"
+        f" {module_stack.slapd.uri}: the directory refused the bind: invalidCredentials"
     ) in done.stderr
-    for secret in (wrong, stack.writer.password, token):
+    for secret in (wrong, module_stack.writer.password, token):
         assert secret not in done.stderr + done.stdout
 
 
 def test_a_wrong_bind_password_is_not_a_degraded_start(
-    stack: Stack, tmp_path: Path
+    module_stack: Stack, tmp_path: Path
 ) -> None:
     """--allow-degraded covers an outage, not credentials that never work."""
-    config = write_config(tmp_path, stack)
+    config = write_config(tmp_path, module_stack)
     env = cli_env(tokens=new_token(), password=secrets.token_urlsafe(24))
 
     done = run_cli(config, env, "serve", "--allow-degraded")
@@ -42,19 +42,19 @@ def test_a_wrong_bind_password_is_not_a_degraded_start(
 
 
 def test_an_unreachable_directory_stops_serve_with_exit_3(
-    stack: Stack, tmp_path: Path
+    module_stack: Stack, tmp_path: Path
 ) -> None:
     """serve exits 3 and names the URI it could not reach, and why."""
     uri = f"ldap://127.0.0.1:{closed_port()}"
-    config = write_config(tmp_path, stack, directory={"uris": [uri]})
-    env = cli_env(tokens=new_token(), password=stack.writer.password)
+    config = write_config(tmp_path, module_stack, directory={"uris": [uri]})
+    env = cli_env(tokens=new_token(), password=module_stack.writer.password)
 
     done = run_cli(config, env, "serve")
 
     assert done.returncode == 3
     assert f"scim-ldap-bridge: the directory is unreachable: {uri}: connect:" in done.stderr
     assert "Connection refused" in done.stderr
-    assert stack.writer.password not in done.stderr
+    assert module_stack.writer.password not in done.stderr
 
 
 def test_allow_degraded_starts_not_ready_and_becomes_ready(
@@ -76,11 +76,13 @@ def test_allow_degraded_starts_not_ready_and_becomes_ready(
     assert "starting degraded" in served.process.stderr.read()
 
 
-def test_serve_refuses_to_start_without_a_token(stack: Stack, tmp_path: Path) -> None:
+def test_serve_refuses_to_start_without_a_token(
+    module_stack: Stack, tmp_path: Path
+) -> None:
     """No bearer token at all: exit 2 with the key named."""
-    config = write_config(tmp_path, stack)
+    config = write_config(tmp_path, module_stack)
 
-    done = run_cli(config, cli_env(tokens=None, password=stack.writer.password), "serve")
+    done = run_cli(config, cli_env(tokens=None, password=module_stack.writer.password), "serve")
 
     assert done.returncode == 2
     assert (
@@ -90,12 +92,12 @@ def test_serve_refuses_to_start_without_a_token(stack: Stack, tmp_path: Path) ->
 
 
 def test_serve_refuses_a_token_shorter_than_32_characters(
-    stack: Stack, tmp_path: Path
+    module_stack: Stack, tmp_path: Path
 ) -> None:
     """One short token among good ones: exit 2, and the token is not shown."""
     short = secrets.token_hex(16)[:31]
-    config = write_config(tmp_path, stack)
-    env = cli_env(tokens=f"{new_token()},{short}", password=stack.writer.password)
+    config = write_config(tmp_path, module_stack)
+    env = cli_env(tokens=f"{new_token()},{short}", password=module_stack.writer.password)
 
     done = run_cli(config, env, "serve")
 
@@ -107,10 +109,12 @@ def test_serve_refuses_a_token_shorter_than_32_characters(
     assert short not in done.stderr
 
 
-def test_check_proves_the_settings_and_the_bind(stack: Stack, tmp_path: Path) -> None:
+def test_check_proves_the_settings_and_the_bind(
+    module_stack: Stack, tmp_path: Path
+) -> None:
     """check exits 0 when the directory accepts the bind."""
-    config = write_config(tmp_path, stack)
-    env = cli_env(tokens=new_token(), password=stack.writer.password)
+    config = write_config(tmp_path, module_stack)
+    env = cli_env(tokens=new_token(), password=module_stack.writer.password)
 
     done = run_cli(config, env, "check")
 
