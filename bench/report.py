@@ -107,11 +107,12 @@ def _scale_rows(results: dict[str, Any]) -> list[Row]:
             "<= 1.3", scale["lookup_ratio"] <= 1.3,
         ),
     ]
+    direct = scale["lookup_direct"]
     for label in ("bridge filter", "uid only"):
-        small, large = scale["lookup_small_direct"][label], scale["lookup_large_direct"][label]
+        small, large = direct[f"{label} small"], direct[f"{label} large"]
         rows.append(Row(
             f"    ldap3 direct, {label}",
-            f"p50 {small['p50_ms']:.2f} / {large['p50_ms']:.2f} ms: ratio {scale['lookup_direct_ratio ' + label]:.2f}",
+            f"p50 {small['p50_ms']:.2f} / {large['p50_ms']:.2f} ms: ratio {direct[label + ' ratio']:.2f}",
         ))
     operations = (("add 1 member", "add", "add member"), ("read, members excluded", "read", "read"))
     for what, key, label in operations:

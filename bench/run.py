@@ -169,8 +169,8 @@ async def _scale(spec: SlapdSpec, writer: ServiceAccount, keys: Secrets, args: a
         large_users=args.scale_users, big_group=args.big_group, lookups=args.lookups,
         member_adds=50 if args.quick else 200, group_reads=50 if args.quick else 200, pool_size=args.pool_size,
     )
-    with LocalSlapd(spec) as slapd:
-        return await measure_scale(slapd, writer, keys, settings)
+    with LocalSlapd(spec) as small, LocalSlapd(spec) as large:
+        return await measure_scale(small, large, writer, keys, settings)
 
 
 def _step(name: str) -> None:

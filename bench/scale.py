@@ -1,14 +1,17 @@
 """Size independence: lookups at 1,000 and 100,000 users, edits of huge groups.
 
-A fresh slapd of the benchmark's spec is filled offline with ``slapadd``
-(entries of exactly the bridge's shape, with ``entryUUID`` set so their SCIM
-ids are known), first with the small population, then with the rest and two
-groups: a small one and a big one. At each size a fresh bridge answers
-sequential requests (one at a time: latency, not throughput):
+Two fresh slapds of the benchmark's spec are filled offline with
+``slapadd`` (entries of exactly the bridge's shape, with ``entryUUID`` set
+so their SCIM ids are known): one with the small population, one with the
+large population and two groups, a small one and a big one. Each has its
+own bridge, and requests go one at a time (latency, not throughput),
+alternating between the two sides so that a change in the machine's load
+falls on both alike:
 
-* ``userName eq`` existence GETs of random existing users;
-* adding one new member to each group, interleaved, small then big;
-* reading each group with ``excludedAttributes=members``, interleaved.
+* ``userName eq`` existence GETs of random existing users, small directory
+  then large;
+* adding one new member to each group, small group then big;
+* reading each group with ``excludedAttributes=members``, likewise.
 
 The same group operations are repeated directly with ldap3, so slapd's own
 growth with the group's size is shown beside the bridge's.
@@ -89,16 +92,17 @@ def _group_record(loaded: _Loaded, name: str, index: int, size: int) -> str:
     return ldif_entry(pop.group_dn(index), pop.group_ldap(index, members), {"entryUUID": ident})
 
 
-async def _lookups(client: ScimClient, loaded: _Loaded, upto: int, count: int) -> dict[str, Any]:
-    chooser = random.Random(upto)
+async def _lookups(clients: dict[str, ScimClient], loaded: _Loaded, sizes: dict[str, int], count: int) -> dict[str, Any]:
+    """Existence GETs of random users, alternating between the directories."""
+    chooser = random.Random(count)
     latencies = Latencies()
     for step in range(count + 20):
-        index = chooser.randrange(upto)
-        label = "warm-up" if step < 20 else "lookup"
-        path = user_filter_path(loaded.population.user_name(index))
-        found = await client.call(latencies, label, "GET", path, None, 200)
-        assert found["totalResults"] == 1, found
-    return summary(latencies.samples["lookup"])
+        for size, client in clients.items():
+            label = "warm-up" if step < 20 else size
+            path = user_filter_path(loaded.population.user_name(chooser.randrange(sizes[size])))
+            found = await client.call(latencies, label, "GET", path, None, 200)
+            assert found["totalResults"] == 1, found
+    return {size: summary(latencies.samples[size]) for size in clients}
 
 
 async def _group_ops(client: ScimClient, loaded: _Loaded, settings: ScaleSettings) -> dict[str, Any]:
@@ -118,26 +122,27 @@ async def _group_ops(client: ScimClient, loaded: _Loaded, settings: ScaleSetting
 
 
 def _direct_lookups(
-    slapd: LocalSlapd, writer: ServiceAccount, loaded: _Loaded, upto: int, count: int
+    slapds: dict[str, LocalSlapd], writer: ServiceAccount, loaded: _Loaded, sizes: dict[str, int], count: int
 ) -> dict[str, Any]:
-    """The bridge's search for each GET, and a bare ``(uid=...)`` one."""
+    """The bridge's search for each GET, and a bare ``(uid=...)`` one, alternating."""
     umap = loaded.population.mapping.users
-    chooser = random.Random(upto)
-    direct = DirectClient(slapd, writer)
-    conn = direct.connection()
+    chooser = random.Random(count)
+    clients = {size: DirectClient(slapd, writer) for size, slapd in slapds.items()}
     latencies = Latencies()
     attributes = read_attributes(umap, members=False)
     try:
         for step in range(count + 20):
-            uid = escape_filter_value(loaded.population.user_name(chooser.randrange(upto)))
-            label = "warm-up" if step < 20 else "bridge filter"
-            with latencies.timed(label):
-                conn.search(umap.base, f"(&{object_filter(umap)}(uid={uid}))", attributes=attributes)
-            if step >= 20:
-                with latencies.timed("uid only"):
+            for size, direct in clients.items():
+                conn = direct.connection()
+                uid = escape_filter_value(loaded.population.user_name(chooser.randrange(sizes[size])))
+                label = "warm-up" if step < 20 else f"bridge filter {size}"
+                with latencies.timed(label):
+                    conn.search(umap.base, f"(&{object_filter(umap)}(uid={uid}))", attributes=attributes)
+                with latencies.timed("warm-up" if step < 20 else f"uid only {size}"):
                     conn.search(umap.base, f"(uid={uid})", attributes=attributes)
     finally:
-        direct.close()
+        for direct in clients.values():
+            direct.close()
     del latencies.samples["warm-up"]
     return latencies.report()
 
@@ -173,35 +178,39 @@ def _ratio(report: dict[str, Any], big: str, small: str) -> float:
 
 
 async def measure_scale(
-    slapd: LocalSlapd, writer: ServiceAccount, keys: Secrets, settings: ScaleSettings
+    small: LocalSlapd, large: LocalSlapd, writer: ServiceAccount, keys: Secrets, settings: ScaleSettings
 ) -> dict[str, Any]:
-    """Measurements 3 and 4 of the benchmark, on a fresh ``slapd``."""
+    """Measurements 3 and 4 of the benchmark, on two fresh slapds."""
     population = Population(load_mapping("inetorgperson"), settings.large_users, prefix="scale")
     loaded = _Loaded(population, [str(uuid.uuid4()) for _ in range(settings.large_users)])
-    _slapadd(slapd, _user_records(loaded, 0, settings.small_users), keys.root, "small")
-    result: dict[str, Any] = {"settings": settings.__dict__}
-    with start_bridge(slapd, writer, keys, "scale-small", settings.pool_size) as bridge:
-        async with session(keys.token, 1) as http:
-            client = ScimClient(http, bridge.origin + "/scim/v2")
-            result["lookup_small"] = await _lookups(client, loaded, settings.small_users, settings.lookups)
-    result["lookup_small_direct"] = _direct_lookups(slapd, writer, loaded, settings.small_users, settings.lookups)
-    records = _user_records(loaded, settings.small_users, settings.large_users)
+    _slapadd(small, _user_records(loaded, 0, settings.small_users), keys.root, "small")
+    records = _user_records(loaded, 0, settings.large_users)
     records.append(_group_record(loaded, "small", 0, settings.small_group))
     records.append(_group_record(loaded, "big", 1, settings.big_group))
-    _slapadd(slapd, records, keys.root, "large")
-    with start_bridge(slapd, writer, keys, "scale-large", settings.pool_size) as bridge:
-        async with session(keys.token, 1) as http:
-            client = ScimClient(http, bridge.origin + "/scim/v2")
-            result["lookup_large"] = await _lookups(client, loaded, settings.large_users, settings.lookups)
-            result["groups_bridge"] = await _group_ops(client, loaded, settings)
-    result["lookup_large_direct"] = _direct_lookups(slapd, writer, loaded, settings.large_users, settings.lookups)
-    result["groups_direct"] = _direct_group_ops(slapd, writer, loaded, settings)
+    _slapadd(large, records, keys.root, "large")
+    del records
+    sizes = {"small": settings.small_users, "large": settings.large_users}
+    result: dict[str, Any] = {"settings": settings.__dict__}
+    with (
+        start_bridge(small, writer, keys, "scale-small", settings.pool_size) as small_bridge,
+        start_bridge(large, writer, keys, "scale-large", settings.pool_size) as large_bridge,
+    ):
+        async with session(keys.token, 1) as one, session(keys.token, 1) as other:
+            clients = {
+                "small": ScimClient(one, small_bridge.origin + "/scim/v2"),
+                "large": ScimClient(other, large_bridge.origin + "/scim/v2"),
+            }
+            found = await _lookups(clients, loaded, sizes, settings.lookups)
+            result["groups_bridge"] = await _group_ops(clients["large"], loaded, settings)
+    result["lookup_small"], result["lookup_large"] = found["small"], found["large"]
+    result["lookup_direct"] = _direct_lookups({"small": small, "large": large}, writer, loaded, sizes, settings.lookups)
+    result["groups_direct"] = _direct_group_ops(large, writer, loaded, settings)
     result["lookup_ratio"] = round(result["lookup_large"]["p50_ms"] / result["lookup_small"]["p50_ms"], 3)
+    direct = result["lookup_direct"]
     for label in ("bridge filter", "uid only"):
-        small, large = result["lookup_small_direct"][label], result["lookup_large_direct"][label]
-        result["lookup_direct_ratio " + label] = round(large["p50_ms"] / small["p50_ms"], 3)
+        direct[f"{label} ratio"] = round(direct[f"{label} large"]["p50_ms"] / direct[f"{label} small"]["p50_ms"], 3)
     for side in ("groups_bridge", "groups_direct"):
-        found = result[side]
-        found["add_ratio"] = _ratio(found, "add member big", "add member small")
-        found["read_ratio"] = _ratio(found, "read big", "read small")
+        block = result[side]
+        block["add_ratio"] = _ratio(block, "add member big", "add member small")
+        block["read_ratio"] = _ratio(block, "read big", "read small")
     return result
