@@ -56,18 +56,21 @@ Deviations that remain, and that the differential test does not generate:
    with nothing); the directory keeps whole seconds.
 5. A reference whose entry is gone (``manager``) still matches ``pr`` until
    refint removes it (``openldap.md`` §7); reads already drop it.
+6. ``manager eq "<id>"``, Entra's legacy form (``entra-client.md`` §4), is
+   read as ``manager.value eq``; scim2-models compares the whole complex
+   value with the string and matches nothing.
 """
 
 import unicodedata
-from collections.abc import Iterable, Mapping as AbcMapping
-from datetime import datetime, timedelta, timezone
+from collections.abc import Iterable
+from collections.abc import Mapping as AbcMapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 from scim2_models import InvalidFilterException, Schema
 from scim2_models.path import (
     AttrPath,
-    CompareOperator as Op,
     Comparison,
     FilterNode,
     FilterVisitor,
@@ -77,6 +80,7 @@ from scim2_models.path import (
     Present,
     ValuePath,
 )
+from scim2_models.path import CompareOperator as Op
 
 from .convert import DERIVED
 from .ldapschema import LdapRules, rules_for
@@ -94,7 +98,10 @@ _EXACT_EQ = {
     Matching.ia5_ignore: "caseExactIA5Match",
     Matching.telephone: "caseExactMatch",
 }
-_IGNORE_EQ = {Matching.case_exact: "caseIgnoreMatch", Matching.telephone: "caseIgnoreMatch"}
+_IGNORE_EQ = {
+    Matching.case_exact: "caseIgnoreMatch",
+    Matching.telephone: "caseIgnoreMatch",
+}
 _UUID_DASHES = (8, 13, 18, 23)
 _DATETIME = TypeAdapter(datetime)
 
@@ -130,9 +137,11 @@ def _join(operator: str, terms: Iterable[Term], absorbing: bool) -> Term:
     if len(parts) == 1:
         return parts[0]
     opening = "(" + operator
-    return opening + "".join(
-        part[2:-1] if part.startswith(opening) else part for part in parts
-    ) + ")"
+    return (
+        opening
+        + "".join(part[2:-1] if part.startswith(opening) else part for part in parts)
+        + ")"
+    )
 
 
 def _and(terms: Iterable[Term]) -> Term:
@@ -371,7 +380,8 @@ class _Translator(FilterVisitor[Term]):
         )
 
     def _inside(self, node: ValuePath, kind: str) -> Term:
-        return _Translator(self.scope, (node.attr_path.attr, kind)).visit(node.val_filter)
+        element = _Translator(self.scope, (node.attr_path.attr, kind))
+        return element.visit(node.val_filter)
 
     def _types(self, path: AttrPath) -> list[str]:
         entries = self.scope.entries(path)
@@ -550,8 +560,8 @@ def _timestamp(attr: str, op: Op, value: Any) -> Term:
     except ValidationError as exc:
         raise _refuse(f"{value!r} is not a dateTime") from exc
     if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=timezone.utc)
-    stamp = stamp.astimezone(timezone.utc)
+        stamp = stamp.replace(tzinfo=UTC)
+    stamp = stamp.astimezone(UTC)
     floor = stamp.replace(microsecond=0)
     whole = floor == stamp
     if op is Op.eq:
@@ -577,10 +587,14 @@ def _static(op: Op | None, actual: str, value: Any, *, exact: bool = False) -> b
     left = unicodedata.normalize("NFC", actual) if exact else _fold(actual)
     right = unicodedata.normalize("NFC", value) if exact else _fold(value)
     checks = {
-        Op.eq: left == right, Op.co: right in left,
-        Op.sw: left.startswith(right), Op.ew: left.endswith(right),
-        Op.gt: left > right, Op.ge: left >= right,
-        Op.lt: left < right, Op.le: left <= right,
+        Op.eq: left == right,
+        Op.co: right in left,
+        Op.sw: left.startswith(right),
+        Op.ew: left.endswith(right),
+        Op.gt: left > right,
+        Op.ge: left >= right,
+        Op.lt: left < right,
+        Op.le: left <= right,
     }
     return checks[op]
 
@@ -603,7 +617,9 @@ class _Ids(FilterVisitor[None]):
     def __init__(self, rmap: ResourceMap) -> None:
         self.rmap = rmap
         self.found: set[str] = set()
-        self.refs = {i.target.attr.lower() for i in rmap.attributes if i.kind is Kind.reference}
+        self.refs = {
+            i.target.attr.lower() for i in rmap.attributes if i.kind is Kind.reference
+        }
         self.refs.add("members")
 
     def visit_logical_expr(self, node: LogicalExpr) -> None:
@@ -617,7 +633,8 @@ class _Ids(FilterVisitor[None]):
         return None
 
     def visit_comparison(self, node: Comparison) -> None:
-        if node.attr_path.attr.lower() in self.refs | {"value"} and isinstance(node.value, str):
+        named = node.attr_path.attr.lower()
+        if named in self.refs | {"value"} and isinstance(node.value, str):
             self.found.add(node.value)
 
     def visit_value_path(self, node: ValuePath) -> None:

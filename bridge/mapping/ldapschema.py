@@ -45,9 +45,13 @@ class LdapRules:
     """IA5 String: no value outside ASCII can be stored or asserted."""
 
 
+def _equality_only(matching: Matching, *, equality: bool = True) -> LdapRules:
+    """Rules of a syntax with no substrings rule and nothing to borrow."""
+    return LdapRules(matching, substrings=False, equality=equality, borrow=False)
+
+
 _IGNORE = LdapRules(Matching.case_ignore)
 _TELEPHONE = LdapRules(Matching.telephone, substrings=False)
-_UNORDERED = {"substrings": False, "borrow": False}
 _KNOWN: dict[str, LdapRules] = {
     "mail": LdapRules(Matching.ia5_ignore, borrow=False, ascii_only=True),
     "scimexternalid": LdapRules(Matching.case_exact, "caseExactOrderingMatch"),
@@ -55,13 +59,11 @@ _KNOWN: dict[str, LdapRules] = {
     "mobile": _TELEPHONE,
     "homephone": _TELEPHONE,
     "pager": _TELEPHONE,
-    "facsimiletelephonenumber": LdapRules(
-        Matching.telephone, equality=False, **_UNORDERED
-    ),
-    "logindisabled": LdapRules(Matching.boolean, **_UNORDERED),
-    "manager": LdapRules(Matching.dn, **_UNORDERED),
-    "member": LdapRules(Matching.dn, **_UNORDERED),
-    "groupmembership": LdapRules(Matching.dn, **_UNORDERED),
+    "facsimiletelephonenumber": _equality_only(Matching.telephone, equality=False),
+    "logindisabled": _equality_only(Matching.boolean),
+    "manager": _equality_only(Matching.dn),
+    "member": _equality_only(Matching.dn),
+    "groupmembership": _equality_only(Matching.dn),
 }
 _BY_MATCHING = {
     Matching.case_ignore: _IGNORE,
@@ -73,7 +75,7 @@ _BY_MATCHING = {
 }
 # Postal Address (caseIgnoreListMatch) compares line by line: none of the
 # Directory String rules apply, and its substrings rule works per line.
-_POSTAL = LdapRules(Matching.case_ignore, **_UNORDERED)
+_POSTAL = _equality_only(Matching.case_ignore)
 
 
 def rules_for(item: AttributeMap) -> LdapRules:

@@ -37,9 +37,7 @@ def test_case_exact_ordering_on_a_case_ignoring_attribute_borrows_the_exact_rule
 
     term = ldap_filter('externalId ge "Ab"', kinds=kinds)
 
-    assert term == (
-        "(&(employeeType=*)(!(employeeType:caseExactOrderingMatch:=Ab)))"
-    )
+    assert term == ("(&(employeeType=*)(!(employeeType:caseExactOrderingMatch:=Ab)))")
 
 
 def test_case_exact_substrings_on_a_case_ignoring_attribute_are_refused():
@@ -52,7 +50,9 @@ def test_case_exact_substrings_on_a_case_ignoring_attribute_are_refused():
 
 def test_case_exact_scim_on_an_ia5_attribute_uses_case_exact_ia5_match():
     """An IA5 attribute's exact rule is caseExactIA5Match."""
-    kinds = kinds_with("users", "externalId", ldap="associatedDomain", matching="ia5_ignore")
+    kinds = kinds_with(
+        "users", "externalId", ldap="associatedDomain", matching="ia5_ignore"
+    )
 
     term = ldap_filter('externalId eq "Ab"', kinds=kinds)
 
@@ -195,7 +195,9 @@ def test_id_is_the_case_exact_entry_uuid(text, expected):
     assert ldap_filter(text) == expected
 
 
-@pytest.mark.parametrize("text", ['id sw "f36d"', 'id lt "f36d"', f'id gt "{UUID.upper()}"'])
+@pytest.mark.parametrize(
+    "text", ['id sw "f36d"', 'id lt "f36d"', f'id gt "{UUID.upper()}"']
+)
 def test_id_substrings_and_ordering_on_partial_ids_are_invalid_filters(text):
     """entryUUID has no substrings rule and orders only whole UUIDs."""
     with pytest.raises(InvalidFilterException, match="id"):
@@ -206,10 +208,22 @@ def test_id_substrings_and_ordering_on_partial_ids_are_invalid_filters(text):
     ("text", "expected"),
     [
         ('meta.created eq "2026-01-02T03:04:05Z"', "(createTimestamp=20260102030405Z)"),
-        ('meta.created gt "2026-01-02T03:04:05Z"', "(createTimestamp>=20260102030406Z)"),
-        ('meta.created ge "2026-01-02T03:04:05Z"', "(createTimestamp>=20260102030405Z)"),
-        ('meta.created lt "2026-01-02T03:04:05Z"', "(createTimestamp<=20260102030404Z)"),
-        ('meta.created le "2026-01-02T03:04:05Z"', "(createTimestamp<=20260102030405Z)"),
+        (
+            'meta.created gt "2026-01-02T03:04:05Z"',
+            "(createTimestamp>=20260102030406Z)",
+        ),
+        (
+            'meta.created ge "2026-01-02T03:04:05Z"',
+            "(createTimestamp>=20260102030405Z)",
+        ),
+        (
+            'meta.created lt "2026-01-02T03:04:05Z"',
+            "(createTimestamp<=20260102030404Z)",
+        ),
+        (
+            'meta.created le "2026-01-02T03:04:05Z"',
+            "(createTimestamp<=20260102030405Z)",
+        ),
         (
             'meta.lastModified ge "2026-01-02T05:04:05+02:00"',
             "(modifyTimestamp>=20260102030405Z)",
@@ -228,10 +242,22 @@ def test_meta_timestamps_are_ordered_natively(text, expected):
     [
         ('meta.created eq "2026-01-02T03:04:05.5Z"', False),
         ('meta.created ne "2026-01-02T03:04:05.5Z"', True),
-        ('meta.created gt "2026-01-02T03:04:05.5Z"', "(createTimestamp>=20260102030406Z)"),
-        ('meta.created ge "2026-01-02T03:04:05.5Z"', "(createTimestamp>=20260102030406Z)"),
-        ('meta.created lt "2026-01-02T03:04:05.5Z"', "(createTimestamp<=20260102030405Z)"),
-        ('meta.created le "2026-01-02T03:04:05.5Z"', "(createTimestamp<=20260102030405Z)"),
+        (
+            'meta.created gt "2026-01-02T03:04:05.5Z"',
+            "(createTimestamp>=20260102030406Z)",
+        ),
+        (
+            'meta.created ge "2026-01-02T03:04:05.5Z"',
+            "(createTimestamp>=20260102030406Z)",
+        ),
+        (
+            'meta.created lt "2026-01-02T03:04:05.5Z"',
+            "(createTimestamp<=20260102030405Z)",
+        ),
+        (
+            'meta.created le "2026-01-02T03:04:05.5Z"',
+            "(createTimestamp<=20260102030405Z)",
+        ),
     ],
 )
 def test_a_fraction_of_a_second_falls_between_stored_timestamps(text, expected):
@@ -297,7 +323,7 @@ def test_group_display_name_is_the_cn():
 
 def test_the_ids_a_filter_references_are_collected_for_resolution():
     """Only ids compared with references (members, manager) are looked up."""
-    text = f'members eq "a" or members[value eq "b"] or externalId eq "c"'
+    text = 'members eq "a" or members[value eq "b"] or externalId eq "c"'
 
     assert ids_named(text, kind="Group") == {"a", "b"}
     assert ids_named(f'{ENTERPRISE}:manager.value eq "m"') == {"m"}
@@ -312,7 +338,7 @@ def test_the_ids_a_filter_references_are_collected_for_resolution():
         'emails.display eq "x"',
         'emails[display eq "x"]',
         'meta.version eq "W/1"',
-        'title pr or nickName pr',
+        "title pr or nickName pr",
         'emails[type eq "home"] and nickName pr',
         'not (nickName eq "x")',
     ],

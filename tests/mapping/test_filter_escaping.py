@@ -9,7 +9,8 @@ import json
 import unicodedata
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ldap3.operation.search import (
     AND,
     MATCH_EQUAL,

@@ -87,9 +87,9 @@ def test_nested_conjunctions_are_flattened():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ('active eq true', "(loginDisabled=FALSE)"),
-        ('active eq false', "(loginDisabled=TRUE)"),
-        ('active ne true', "(!(loginDisabled=FALSE))"),
+        ("active eq true", "(loginDisabled=FALSE)"),
+        ("active eq false", "(loginDisabled=TRUE)"),
+        ("active ne true", "(!(loginDisabled=FALSE))"),
     ],
 )
 def test_active_is_the_inverse_of_login_disabled(text, expected):

@@ -13,12 +13,15 @@ from tests.mapping.support import ldap_filter
         ("userName Eq john.doe@example.org", "(uid=john.doe@example.org)"),
         ("externalId eq 12345", "(scimExternalId=12345)"),
         ("externalId eq O'Brien", "(scimExternalId=O'Brien)"),
-        ('emails[value eq jo@example.org]', "(&(mail=*)(mail=jo@example.org))"),
+        ("emails[value eq jo@example.org]", "(&(mail=*)(mail=jo@example.org))"),
         (
             "meta.created gt 2015-10-10T14:38:21Z",
             "(createTimestamp>=20151010143822Z)",
         ),
-        ("externalId eq jyoung and active eq true", "(&(scimExternalId=jyoung)(loginDisabled=FALSE))"),
+        (
+            "externalId eq jyoung and active eq true",
+            "(&(scimExternalId=jyoung)(loginDisabled=FALSE))",
+        ),
     ],
 )
 def test_an_unquoted_value_is_read_as_a_string(text, expected):
