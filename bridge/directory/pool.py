@@ -275,11 +275,12 @@ def _dropped(conn: Connection) -> bool:
     """
     if conn.closed or conn.socket is None:
         return True
+    poller = select.poll()
     try:
-        readable, _, _ = select.select([conn.socket], [], [], 0)
+        poller.register(conn.socket, select.POLLIN)
+        return bool(poller.poll(0))
     except (OSError, ValueError):
         return True
-    return bool(readable)
 
 
 def _describe(conn: Connection) -> str:
