@@ -35,13 +35,7 @@ ACCEPTED = (Status.SUCCESS, Status.SKIPPED)
 PROFILES = ("inetorgperson", "records")
 """Every shipped mapping: each advertises its own schemas."""
 
-KNOWN_BUGS = {
-    ("records", "crud:update"): (
-        "PUT with If-Match that changes a slapo-unique attribute (uid, group cn)"
-        " answers 412: slapd fails the modify's assertion control (result 122)"
-        " (reported against bridge/service/writes.py _write)"
-    ),
-}
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
 """Checks that fail for a bug found and reported; strict, so a fix shows."""
 
 

@@ -3,7 +3,6 @@ for byte what it was, operational attributes included."""
 
 from typing import Any
 
-import pytest
 
 from tests.support import Stack, snapshot
 
@@ -78,12 +77,6 @@ async def test_a_rename_that_clashes_in_ldap_leaves_name_and_attributes_unchange
     assert _values_only(after) == _values_only(before)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bridge/service/writes.py _write modifies before the MODRDN and "
-    "undoes the modify when the rename fails: values return, but entryCSN "
-    "(meta.version, the ETag) has moved",
-)
 async def test_a_rename_that_clashes_in_ldap_keeps_the_version(
     module_stack: Stack, make_client: MakeClient
 ) -> None:

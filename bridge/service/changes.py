@@ -1,0 +1,95 @@
+"""Pure helpers that turn loaded entries and new values into LDAP changes."""
+
+from scim2_models import InvalidValueException, MutabilityException, PreconditionFailedException
+
+from ..directory.client import Change, Entry
+from ..mapping.convert import DERIVED, LdapValues, managed_attributes
+from ..mapping.filters import escape_filter_value
+from ..mapping.model import ResourceMap
+
+__all__ = [
+    "assertion_for",
+    "check_immutable",
+    "check_version",
+    "diff",
+    "rdn_value",
+    "undo",
+    "values_of",
+]
+
+
+def values_of(entry: Entry, name: str) -> list[str]:
+    """An attribute's values on an entry, names compared case-insensitively."""
+    for key, values in entry.attrs.items():
+        if key.lower() == name.lower():
+            return values
+    return []
+
+
+def rdn_value(rmap: ResourceMap, values: LdapValues) -> str:
+    """The value that names the entry, or 400 when the request lacks it."""
+    rdn = rmap.rdn_map
+    found = values.get(rdn.ldap)
+    if not found or rdn.ldap in values.get(DERIVED, []):
+        raise InvalidValueException(
+            detail=f"{rdn.scim} is required: it names the directory entry"
+        )
+    return found[0]
+
+
+def diff(rmap: ResourceMap, old: Entry, new: LdapValues) -> list[Change]:
+    """The replace/delete changes turning old values into new ones.
+
+    The naming attribute is left out: a MODRDN changes it.
+    """
+    changes = []
+    for name in managed_attributes(rmap):
+        if name.lower() == rmap.rdn.lower():
+            continue
+        before = values_of(old, name)
+        after = new.get(name, [])
+        if after and after != before:
+            changes.append(Change("replace", name, tuple(after)))
+        elif not after and before:
+            changes.append(Change("delete", name))
+    return changes
+
+
+def undo(entry: Entry, changes: list[Change]) -> list[Change]:
+    """The changes that put back what ``changes`` replaced or deleted."""
+    restored = []
+    for change in changes:
+        before = values_of(entry, change.attribute)
+        if before:
+            restored.append(Change("replace", change.attribute, tuple(before)))
+        else:
+            restored.append(Change("delete", change.attribute))
+    return restored
+
+
+def check_immutable(rmap: ResourceMap, old: Entry, new: LdapValues) -> None:
+    """400 mutability when an immutable attribute would change."""
+    for item in rmap.attributes:
+        before = values_of(old, item.ldap)
+        if item.immutable and before and new.get(item.ldap) != before:
+            raise MutabilityException(detail=f"{item.scim} cannot change once set")
+
+
+def assertion_for(if_match: str | None) -> str | None:
+    """The RFC 4528 assertion filter for an If-Match header, if any."""
+    if not if_match or if_match.strip() == "*":
+        return None
+    csn = if_match.strip().removeprefix("W/").strip('"')
+    return f"(entryCSN={escape_filter_value(csn)})"
+
+
+def check_version(entry: Entry, if_match: str | None) -> None:
+    """412 when If-Match names another version (RFC 7644 §3.14)."""
+    assertion = assertion_for(if_match)
+    if assertion is None:
+        return
+    current = entry.first("entryCSN") or ""
+    if f"(entryCSN={escape_filter_value(current)})" != assertion:
+        raise PreconditionFailedException(
+            detail="The resource changed since that version (If-Match)"
+        )
