@@ -62,7 +62,6 @@ Deviations that remain, and that the differential test does not generate:
 """
 
 import unicodedata
-from collections.abc import Iterable
 from collections.abc import Mapping as AbcMapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -83,99 +82,31 @@ from scim2_models.path import (
 from scim2_models.path import CompareOperator as Op
 
 from .convert import DERIVED
-from .ldapschema import LdapRules, rules_for
-from .model import AttributeMap, Kind, Matching, ResourceMap
+from .ldapschema import (
+    SUBSTRING,
+    CannotCompare,
+    Term,
+    and_,
+    compare_text,
+    escape_filter_value,
+    native_ordering,
+    not_,
+    or_,
+    present,
+    refuse,
+    rules_for,
+)
+from .model import AttributeMap, Kind, ResourceMap
 
 __all__ = ["Term", "escape_filter_value", "referenced_ids", "translate"]
 
-Term = str | bool
 _META = {"created": "createTimestamp", "lastmodified": "modifyTimestamp"}
-_ORDERING = {Op.gt, Op.ge, Op.lt, Op.le}
-_SUBSTRING = {Op.co: "*{}*", Op.sw: "{}*", Op.ew: "*{}"}
-# The extensible equality that gives an LDAP attribute the other case rule.
-_EXACT_EQ = {
-    Matching.case_ignore: "caseExactMatch",
-    Matching.ia5_ignore: "caseExactIA5Match",
-    Matching.telephone: "caseExactMatch",
-}
-_IGNORE_EQ = {
-    Matching.case_exact: "caseIgnoreMatch",
-    Matching.telephone: "caseIgnoreMatch",
-}
 _UUID_DASHES = (8, 13, 18, 23)
 _DATETIME = TypeAdapter(datetime)
 
 
-def escape_filter_value(value: str) -> str:
-    """Escape an assertion value (RFC 4515 §3): no value can add syntax.
-
-    Every byte outside printable ASCII is escaped, and so are ``*()\\`` and
-    the space: ldap3 strips spaces around an assertion value before sending.
-    """
-    try:
-        raw = value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise _refuse("filter values must be valid Unicode text") from exc
-    return "".join(
-        chr(byte) if 0x20 < byte < 0x7F and byte not in b"*()\\" else f"\\{byte:02x}"
-        for byte in raw
-    )
-
-
-def _join(operator: str, terms: Iterable[Term], absorbing: bool) -> Term:
-    """``&`` or ``|`` of terms: constants fold, nested joins of the same
-    operator are spliced in, repeats are dropped."""
-    parts: list[str] = []
-    for term in terms:
-        if term is absorbing:
-            return absorbing
-        if isinstance(term, bool) or term in parts:
-            continue
-        parts.append(term)
-    if not parts:
-        return not absorbing
-    if len(parts) == 1:
-        return parts[0]
-    opening = "(" + operator
-    return (
-        opening
-        + "".join(part[2:-1] if part.startswith(opening) else part for part in parts)
-        + ")"
-    )
-
-
-def _and(terms: Iterable[Term]) -> Term:
-    return _join("&", terms, absorbing=False)
-
-
-def _or(terms: Iterable[Term]) -> Term:
-    return _join("|", terms, absorbing=True)
-
-
-def _not(term: Term) -> Term:
-    if isinstance(term, bool):
-        return not term
-    # A term is one well-formed filter, so "(!" opens a NOT around the rest.
-    return term[2:-1] if term.startswith("(!") else f"(!{term})"
-
-
-def _present(attr: str) -> str:
-    return f"({attr}=*)"
-
-
 def _bad(detail: str) -> InvalidFilterException:
     return InvalidFilterException(detail=detail)
-
-
-class _CannotCompare(InvalidFilterException):
-    """A comparison the directory cannot evaluate exactly on a mapped
-    attribute. Unlike an unknown attribute, it does not matter where the
-    rest of an ``and`` is false (or of an ``or`` true): the fax number in
-    ``phoneNumbers[type eq "mobile" and value eq "x"]``."""
-
-
-def _refuse(detail: str) -> _CannotCompare:
-    return _CannotCompare(detail=detail)
 
 
 def _fold(text: str) -> str:
@@ -228,111 +159,6 @@ def _case_table(schemas: tuple[Schema, ...]) -> dict[tuple[str, str], bool]:
     return table
 
 
-def _compare_text(attr: str, op: Op, value: Any, rules: LdapRules, exact: bool) -> Term:
-    """A string comparison other than ``ne`` on one LDAP attribute."""
-    if not rules.equality:
-        raise _refuse(f"the directory cannot compare values of {attr}; use 'pr' only")
-    if not isinstance(value, str):
-        if op in _SUBSTRING:
-            return False  # scim2-models: substrings of a non-string match nothing
-        raise _refuse(f"'{op.value}' on {attr} needs a string value")
-    if op in _SUBSTRING:
-        _check_substrings(attr, op, rules, exact)
-    if op in _ORDERING:
-        _check_ordering(attr, op, rules, exact)
-    if value == "":
-        return _empty(attr, op)
-    if rules.ascii_only and not value.isascii():
-        return False  # nothing stored in IA5 holds it; slapd would say Undefined
-    if op is Op.eq:
-        return _equal(attr, escape_filter_value(value), rules, exact)
-    _check_spaces(op, value)
-    if op in _SUBSTRING:
-        return f"({attr}={_SUBSTRING[op].format(escape_filter_value(value))})"
-    return _ordering(attr, op, escape_filter_value(value), rules, exact)
-
-
-def _empty(attr: str, op: Op) -> Term:
-    """``""`` compared with stored values, none of which is empty."""
-    if op in (Op.eq, Op.lt, Op.le):
-        return False
-    return _present(attr)  # co, sw, ew, gt, ge: every value qualifies
-
-
-def _check_substrings(attr: str, op: Op, rules: LdapRules, exact: bool) -> None:
-    if not rules.substrings or _equality_rule(rules, exact) is not None:
-        raise _refuse(
-            f"'{op.value}' cannot be evaluated exactly on {attr}: its directory"
-            " substrings rule differs from SCIM's comparison rules"
-        )
-
-
-def _check_ordering(attr: str, op: Op, rules: LdapRules, exact: bool) -> None:
-    if rules.ordering != _ordering_rule(exact) and not rules.borrow:
-        raise _refuse(
-            f"'{op.value}' is not supported on {attr}: the directory has no"
-            " ordering rule for it"
-        )
-
-
-def _check_spaces(op: Op, text: str) -> None:
-    irregular = (
-        text != text.strip(" ")
-        or "  " in text
-        or any(c != " " and unicodedata.category(c) == "Zs" for c in text)
-    )
-    if irregular:
-        raise _refuse(
-            f"'{op.value}' cannot use a value with leading, trailing, repeated"
-            " or non-ASCII spaces: the directory ignores such spaces"
-        )
-
-
-def _equality_rule(rules: LdapRules, exact: bool) -> str | None:
-    """The extensible rule giving SCIM's case rule, or None for the plain one."""
-    return (_EXACT_EQ if exact else _IGNORE_EQ).get(rules.matching)
-
-
-def _ordering_rule(exact: bool) -> str:
-    return "caseExactOrderingMatch" if exact else "caseIgnoreOrderingMatch"
-
-
-def _equal(attr: str, value: str, rules: LdapRules, exact: bool) -> str:
-    rule = _equality_rule(rules, exact)
-    if rule is None:
-        return f"({attr}={value})"
-    term = f"({attr}:{rule}:={value})"
-    if exact and rules.matching in (Matching.case_ignore, Matching.ia5_ignore):
-        # The plain equality is indexed and finds a superset: slapd starts there.
-        return f"(&({attr}={value}){term})"
-    return term
-
-
-def _ordering(attr: str, op: Op, value: str, rules: LdapRules, exact: bool) -> Term:
-    rule = _ordering_rule(exact)
-    equal = _equal(attr, value, rules, exact)
-    if rules.ordering == rule:
-        return _native_ordering(attr, op, value, equal)
-    below = f"({attr}:{rule}:={value})"
-    # openldap.md §5.2: the extensible ordering match means "less than".
-    if op is Op.lt:
-        return below
-    if op is Op.le:
-        return _or([below, equal])
-    at_least = _and([_present(attr), _not(below)])
-    return at_least if op is Op.ge else _and([at_least, _not(equal)])
-
-
-def _native_ordering(attr: str, op: Op, value: str, equal: str) -> Term:
-    if op is Op.ge:
-        return f"({attr}>={value})"
-    if op is Op.le:
-        return f"({attr}<={value})"
-    if op is Op.gt:
-        return _and([f"({attr}>={value})", _not(equal)])
-    return _and([f"({attr}<={value})", _not(equal)])
-
-
 class _Translator(FilterVisitor[Term]):
     """Walks a filter tree; ``element`` is set inside a value path."""
 
@@ -343,20 +169,20 @@ class _Translator(FilterVisitor[Term]):
     def visit_logical_expr(self, node: LogicalExpr) -> Term:
         conjunction = node.op is LogicalOperator.and_
         terms: list[Term] = []
-        refused: _CannotCompare | None = None
+        refused: CannotCompare | None = None
         for child in node.terms:
             try:
                 terms.append(self.visit(child))
-            except _CannotCompare as exc:
+            except CannotCompare as exc:
                 refused = refused or exc
-        result = _and(terms) if conjunction else _or(terms)
+        result = and_(terms) if conjunction else or_(terms)
         # false and X is false, true or X is true, whatever X would be.
         if refused is not None and result is not (not conjunction):
             raise refused
         return result
 
     def visit_not(self, node: Not) -> Term:
-        return _not(self.visit(node.expr))
+        return not_(self.visit(node.expr))
 
     def visit_present(self, node: Present) -> Term:
         return self._attribute(node.attr_path, None, None)
@@ -365,7 +191,7 @@ class _Translator(FilterVisitor[Term]):
         # scim2-models reads "ne" as "no value equals": the negation of "eq",
         # true where the attribute is absent.
         if node.op is Op.ne:
-            return _not(self._attribute(node.attr_path, Op.eq, node.value))
+            return not_(self._attribute(node.attr_path, Op.eq, node.value))
         return self._attribute(node.attr_path, node.op, node.value)
 
     def visit_value_path(self, node: ValuePath) -> Term:
@@ -374,8 +200,8 @@ class _Translator(FilterVisitor[Term]):
         if node.attr_path.attr.lower() == "members":
             return _Translator(self.scope, ("members", "")).visit(node.val_filter)
         types = self._types(node.attr_path)
-        return _or(
-            _and([self._exists(node.attr_path, kind), self._inside(node, kind)])
+        return or_(
+            and_([self._exists(node.attr_path, kind), self._inside(node, kind)])
             for kind in types
         )
 
@@ -391,7 +217,7 @@ class _Translator(FilterVisitor[Term]):
         return list(dict.fromkeys(types))
 
     def _exists(self, path: AttrPath, kind: str) -> Term:
-        return _or(
+        return or_(
             self._leaf(e, None, None)
             for e in self.scope.entries(path)
             if (e.target.type or "").lower() == kind.lower()
@@ -404,7 +230,7 @@ class _Translator(FilterVisitor[Term]):
         if op is Op.eq and value is None:
             # scim2-models: "eq null" holds where no value is (RFC 7644
             # §3.4.2.2 leaves it to the service provider).
-            return _not(self._attribute(path, None, None))
+            return not_(self._attribute(path, None, None))
         name = path.attr.lower()
         if name == "id":
             return _id(op, value)
@@ -420,7 +246,7 @@ class _Translator(FilterVisitor[Term]):
         sub = (path.sub_attr or "").lower()
         chosen = [e for e in entries if (e.target.sub or "").lower() == sub]
         if not chosen and op is None and not sub:
-            return _or(self._leaf(e, None, None) for e in entries)
+            return or_(self._leaf(e, None, None) for e in entries)
         if not chosen and entries[0].kind is Kind.reference and sub in ("", "value"):
             chosen = entries
         if not chosen:
@@ -432,16 +258,16 @@ class _Translator(FilterVisitor[Term]):
     ) -> Term:
         sub = (path.sub_attr or "value").lower()
         if sub == "type":
-            return _or(
-                _and([self._exists(path, kind), _static(op, kind, value)])
+            return or_(
+                and_([self._exists(path, kind), _static(op, kind, value)])
                 for kind in self._types(path)
             )
         chosen = [e for e in entries if (e.target.sub or "").lower() == sub]
         if not chosen:
             if path.sub_attr is None and op is None:
-                return _or(self._leaf(e, None, None) for e in entries)
+                return or_(self._leaf(e, None, None) for e in entries)
             raise _bad(f"'{path}' is not an attribute this bridge stores")
-        return _or(self._leaf(item, op, value) for item in chosen)
+        return or_(self._leaf(item, op, value) for item in chosen)
 
     def _element_attribute(self, path: AttrPath, op: Op | None, value: Any) -> Term:
         attr, kind = self.element or ("", "")
@@ -469,29 +295,29 @@ class _Translator(FilterVisitor[Term]):
         """One mapped LDAP attribute; ``op`` None is a presence test."""
         if op is not None and value is None:
             if op is not Op.eq:
-                raise _refuse(f"'{op.value}' cannot compare with null")
-            return _not(self._leaf(item, None, None))
+                raise refuse(f"'{op.value}' cannot compare with null")
+            return not_(self._leaf(item, None, None))
         term = self._positive(item, op, value)
         if item.fallback and term is not False:
             # A fallback (sn from displayName) is no SCIM value: reads skip it.
-            return _and([term, f"(!({DERIVED}={escape_filter_value(item.ldap)}))"])
+            return and_([term, f"(!({DERIVED}={escape_filter_value(item.ldap)}))"])
         return term
 
     def _positive(self, item: AttributeMap, op: Op | None, value: Any) -> Term:
         if op is None:
-            return _present(item.ldap)
+            return present(item.ldap)
         if item.kind is Kind.boolean:
             return _boolean(item, op, value)
         if item.kind is Kind.reference:
             return self._reference(item.ldap, op, value)
         if item.kind is Kind.postal:
-            raise _refuse(f"{item.scim} can only be tested with 'pr'")
+            raise refuse(f"{item.scim} can only be tested with 'pr'")
         exact = self.scope.is_case_exact(item)
-        return _compare_text(item.ldap, op, value, rules_for(item), exact)
+        return compare_text(item.ldap, op, value, rules_for(item), exact)
 
     def _reference(self, attr: str, op: Op, value: Any) -> Term:
         if op is not Op.eq:
-            raise _refuse("references compare only with eq or ne")
+            raise refuse("references compare only with eq or ne")
         ident = str(value)
         dn = self.scope.refs.get(ident)
         # Ids are case-exact (RFC 7643 §3.1) and handed out in lower case.
@@ -502,7 +328,7 @@ class _Translator(FilterVisitor[Term]):
     def _members(self, op: Op | None, value: Any) -> Term:
         attr = self.scope.rmap.members.ldap if self.scope.rmap.members else "member"
         if op is None:
-            return _present(attr)
+            return present(attr)
         return self._reference(attr, op, value)
 
     def _meta(self, path: AttrPath, op: Op | None, value: Any) -> Term:
@@ -522,7 +348,7 @@ class _Translator(FilterVisitor[Term]):
 
 def _boolean(item: AttributeMap, op: Op | None, value: Any) -> Term:
     if op is not Op.eq or not isinstance(value, bool):
-        raise _refuse(f"{item.scim} compares only with eq or ne and true or false")
+        raise refuse(f"{item.scim} compares only with eq or ne and true or false")
     return f"({item.ldap}={'TRUE' if value != item.invert else 'FALSE'})"
 
 
@@ -530,16 +356,16 @@ def _id(op: Op | None, value: Any) -> Term:
     """``id`` is the entryUUID, always present, in lower case."""
     if op is None:
         return True
-    if op in _SUBSTRING:
-        raise _refuse(f"'{op.value}' does not apply to id")
+    if op in SUBSTRING:
+        raise refuse(f"'{op.value}' does not apply to id")
     text = str(value)
     if not _is_canonical_uuid(text):
         if op is Op.eq:
             return False  # not an id this bridge hands out: matches nothing
-        raise _refuse(f"'{op.value}' on id needs an id as this bridge writes them")
+        raise refuse(f"'{op.value}' on id needs an id as this bridge writes them")
     equal = f"(entryUUID={text})"
     # UUIDOrderingMatch orders the 16 bytes, as lower-case hex orders.
-    return equal if op is Op.eq else _native_ordering("entryUUID", op, text, equal)
+    return equal if op is Op.eq else native_ordering("entryUUID", op, text, equal)
 
 
 def _is_canonical_uuid(text: str) -> bool:
@@ -553,12 +379,12 @@ def _is_canonical_uuid(text: str) -> bool:
 
 def _timestamp(attr: str, op: Op, value: Any) -> Term:
     """A dateTime comparison on a generalizedTime kept in whole seconds."""
-    if op in _SUBSTRING:
-        raise _refuse(f"'{op.value}' does not apply to dateTime attributes")
+    if op in SUBSTRING:
+        raise refuse(f"'{op.value}' does not apply to dateTime attributes")
     try:
         stamp = _DATETIME.validate_python(value)
     except ValidationError as exc:
-        raise _refuse(f"{value!r} is not a dateTime") from exc
+        raise refuse(f"{value!r} is not a dateTime") from exc
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=UTC)
     stamp = stamp.astimezone(UTC)
