@@ -35,15 +35,24 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the SCIM service")
     serve.add_argument("--config", type=Path, required=True)
     serve.add_argument(
-        "--allow-degraded", action="store_true",
+        "--allow-degraded",
+        action="store_true",
         help="start even if the directory is unreachable (readyz reports not ready)",
     )
-    check = commands.add_parser("check", help="validate the config and reach the directory")
+    check = commands.add_parser(
+        "check", help="validate the config and reach the directory"
+    )
     check.add_argument("--config", type=Path, required=True)
-    demo = commands.add_parser("demo", help="a private slapd plus the bridge, on 127.0.0.1")
-    demo.add_argument("--profile", default="inetorgperson", help="inetorgperson or records")
+    demo = commands.add_parser(
+        "demo", help="a private slapd plus the bridge, on 127.0.0.1"
+    )
+    demo.add_argument(
+        "--profile", default="inetorgperson", help="inetorgperson or records"
+    )
     demo.add_argument("--port", type=int, default=8080)
-    demo.add_argument("--replay", action="store_true", help="replay the recorded Entra cycle")
+    demo.add_argument(
+        "--replay", action="store_true", help="replay the recorded Entra cycle"
+    )
     demo.add_argument("--exit", action="store_true", help="stop after the replay")
     commands.add_parser("schema", help="print the LDAP schema LDIF the mappings need")
     return parser
@@ -89,7 +98,11 @@ class _MalformedRequests(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
         if isinstance(error, HttpProcessingError):
-            remote = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
+            remote = (
+                record.args[0]
+                if isinstance(record.args, tuple) and record.args
+                else "?"
+            )
             record.msg = "Refused a malformed request from %s: %s (%s)"
             record.args = (remote, type(error).__name__, error.code)
             record.exc_info = record.exc_text = None
@@ -135,7 +148,11 @@ def _serve(args: argparse.Namespace) -> int:
         settings, mapping, tokens, lambda: Directory(settings.directory, password)
     )
     web.run_app(
-        app, host=settings.host, port=settings.port, access_log=None, print=None,
+        app,
+        host=settings.host,
+        port=settings.port,
+        access_log=None,
+        print=None,
         **server_options(settings),
     )
     return 0
@@ -172,7 +189,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         from .demo import run_demo
 
-        return run_demo(args.profile, args.port, replay=args.replay, stop_after=args.exit)
+        return run_demo(
+            args.profile, args.port, replay=args.replay, stop_after=args.exit
+        )
     except ConfigError as exc:
         _say(f"configuration error: {exc}")
         return 2

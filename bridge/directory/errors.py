@@ -93,16 +93,22 @@ def check_result(result: dict[str, Any], *, operation: str, dn: str = "") -> Non
     if code == CONSTRAINT_VIOLATION:
         if _UNIQUE_OVERLAY in message.lower():
             raise UniquenessException(detail="Another resource already has that value")
-        raise InvalidValueException(detail=f"The directory refused the value: {message}")
+        raise InvalidValueException(
+            detail=f"The directory refused the value: {message}"
+        )
     if code in _INVALID or code in (NO_SUCH_ATTRIBUTE, VALUE_EXISTS):
-        raise InvalidValueException(detail=f"The directory refused the change: {message}")
+        raise InvalidValueException(
+            detail=f"The directory refused the change: {message}"
+        )
     if code == 122:
         raise PreconditionFailedException(
             detail="The resource changed since that version (If-Match)"
         )
     if code in _UNAVAILABLE:
         raise DirectoryUnavailable(detail="The directory is busy or unavailable")
-    log.error("LDAP %s failed: result %s %s", operation, code, message, extra={"dn": dn})
+    log.error(
+        "LDAP %s failed: result %s %s", operation, code, message, extra={"dn": dn}
+    )
     raise DirectoryFailure(detail=f"The directory refused the {operation}")
 
 
@@ -117,7 +123,9 @@ def translated(operation: str) -> Iterator[None]:
         timed_out = isinstance(exc, TimeoutError)
         log.warning(
             "LDAP %s: directory unreachable: %s%s",
-            operation, type(exc).__name__, " (timed out)" if timed_out else "",
+            operation,
+            type(exc).__name__,
+            " (timed out)" if timed_out else "",
         )
         raise Unreachable(f"{operation}: {_message(exc)}", timed_out=timed_out) from exc
     except lx.LDAPException as exc:

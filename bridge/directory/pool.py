@@ -22,6 +22,7 @@ URIs + operation_timeout``.
 """
 
 import asyncio
+import contextlib
 import logging
 import math
 import queue
@@ -81,7 +82,7 @@ class ConnectionPool:
         # A fresh Server per attempt: ldap3 marks a Server's address
         # unusable for several seconds after one failed connect, which
         # would keep the bridge down after slapd is already back.
-        parts = parse_uri(uri)
+        parts = parse_uri(uri)  # type: ignore[no-untyped-call]
         use_ssl = parts["ssl"] or self._settings.tls is TlsMode.ldaps
         tls = None
         if use_ssl or self._settings.tls is TlsMode.starttls:
@@ -112,7 +113,9 @@ class ConnectionPool:
                 conn = self._bind(uris[index])
             except Unreachable as exc:
                 # A refused bind will not heal by itself: say so louder.
-                level = logging.ERROR if isinstance(exc, BindRefused) else logging.WARNING
+                level = (
+                    logging.ERROR if isinstance(exc, BindRefused) else logging.WARNING
+                )
                 log.log(level, "LDAP URI #%d unusable: %s", index + 1, exc.reason)
                 failures.append(exc)
                 continue
@@ -240,7 +243,9 @@ class ConnectionPool:
         try:
             loop = asyncio.get_running_loop()
             future = loop.run_in_executor(self._executor, self._call, work, retry)
-            deadline = limit * len(self._settings.uris) + self._settings.operation_timeout
+            deadline = (
+                limit * len(self._settings.uris) + self._settings.operation_timeout
+            )
             return await asyncio.wait_for(future, timeout=deadline)
         except TimeoutError as exc:
             raise DirectoryUnavailable(
@@ -285,12 +290,14 @@ def _dropped(conn: Connection) -> bool:
 
 def _describe(conn: Connection) -> str:
     result = conn.result or {}
-    parts = [str(result.get("description") or "no answer"), str(result.get("message") or "")]
+    parts = [
+        str(result.get("description") or "no answer"),
+        str(result.get("message") or ""),
+    ]
     return " ".join(part for part in parts if part).strip()
 
 
 def _quietly_close(conn: Connection) -> None:
-    try:
+    # A broken socket may fail any way on unbind; the connection is gone.
+    with contextlib.suppress(Exception):
         conn.unbind()
-    except Exception:  # noqa: BLE001 - a broken socket may fail any way
-        pass

@@ -58,9 +58,7 @@ def fault_settings(
         "retry_after": RETRY_AFTER,
     }
     values.update(directory)
-    return Settings(
-        directory=DirectorySettings(**values), limits=limits or Limits()
-    )
+    return Settings(directory=DirectorySettings(**values), limits=limits or Limits())
 
 
 @pytest.fixture

@@ -150,7 +150,8 @@ def write_config(folder: Path, stack: Stack, **overrides: Any) -> Path:
 def cli_env(*, tokens: str | None, password: str | None) -> dict[str, str]:
     """The environment of a bridge process: this one's, plus the secrets."""
     env = {
-        k: v for k, v in os.environ.items()
+        k: v
+        for k, v in os.environ.items()
         if k not in ("SCIM_BRIDGE_TOKENS", "SCIM_BRIDGE_LDAP_PASSWORD")
     }
     if tokens is not None:
@@ -160,11 +161,17 @@ def cli_env(*, tokens: str | None, password: str | None) -> dict[str, str]:
     return env
 
 
-def run_cli(config: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    config: Path, env: dict[str, str], *args: str
+) -> subprocess.CompletedProcess[str]:
     """Run the command to completion (it must exit by itself)."""
     return subprocess.run(
         [sys.executable, "-m", "bridge.cli", *args, "--config", str(config)],
-        env=env, capture_output=True, text=True, timeout=30, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     )
 
 
@@ -174,7 +181,10 @@ def serve(config: Path, env: dict[str, str], *args: str) -> Iterator[Served]:
     port = int(yaml.safe_load(config.read_text(encoding="utf-8"))["port"])
     process = subprocess.Popen(
         [sys.executable, "-m", "bridge.cli", "serve", "--config", str(config), *args],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     served = Served(process, port)
     try:

@@ -42,13 +42,17 @@ def test_a_refused_connection_is_unreachable_but_not_timed_out() -> None:
         raise LDAPSocketOpenError("socket connection error while opening: refused")
 
     assert caught.value.timed_out is False
-    assert caught.value.reason == "connect: socket connection error while opening: refused"
+    assert (
+        caught.value.reason == "connect: socket connection error while opening: refused"
+    )
     assert caught.value.detail == "The directory is unavailable; retry later"
 
 
 def test_a_tls_failure_reason_is_the_plain_message() -> None:
     """ldap3's tuple-wrapped TLS error text is unwrapped for the operator."""
-    wrapped = "(\"('socket ssl wrapping error: [SSL: CERTIFICATE_VERIFY_FAILED] x',)\",)"
+    wrapped = (
+        "(\"('socket ssl wrapping error: [SSL: CERTIFICATE_VERIFY_FAILED] x',)\",)"
+    )
 
     with pytest.raises(Unreachable) as caught, translated("connect"):
         raise LDAPSocketOpenError(wrapped)

@@ -26,8 +26,11 @@ def second(stack: Stack) -> Iterator[LocalSlapd]:
 def _uids(server: LocalSlapd, stack: Stack) -> list[str]:
     """Every uid under the people unit of one slapd (read as root)."""
     conn = ldap3.Connection(
-        ldap3.Server(server.uri), server.root_dn, server.root_password,
-        auto_bind=True, raise_exceptions=True,
+        ldap3.Server(server.uri),
+        server.root_dn,
+        server.root_password,
+        auto_bind=True,
+        raise_exceptions=True,
     )
     conn.search(stack.mapping.users.base, "(uid=*)", attributes=["uid"])
     return sorted(str(entry.uid) for entry in conn.entries)

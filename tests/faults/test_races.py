@@ -30,7 +30,9 @@ ATTRIBUTES = {
 @pytest.fixture
 async def http(module_stack: Stack, make_client: MakeClient) -> TestClient:
     """A bridge with the default pool (8 connections) on the module slapd."""
-    return await make_client(module_stack, fault_settings(module_stack, operation_timeout=5))
+    return await make_client(
+        module_stack, fault_settings(module_stack, operation_timeout=5)
+    )
 
 
 def _value(path: str, round_: int) -> str:
@@ -55,9 +57,14 @@ async def test_fifty_concurrent_member_adds_on_one_group_keep_all_fifty(
     users = [await create_user(http, f"member.{n:02d}") for n in range(50)]
     group = await create_group(http, "Fifty at once")
     adds = [
-        send(http, "PATCH", f"/Groups/{group['id']}", patch_body(
-            {"op": "add", "path": "members", "value": [{"value": user["id"]}]}
-        ))
+        send(
+            http,
+            "PATCH",
+            f"/Groups/{group['id']}",
+            patch_body(
+                {"op": "add", "path": "members", "value": [{"value": user["id"]}]}
+            ),
+        )
         for user in users
     ]
 
@@ -67,7 +74,9 @@ async def test_fifty_concurrent_member_adds_on_one_group_keep_all_fifty(
     stored = _ldap(module_stack, dn, ["member"])["member"]
     assert [r.status for r in responses] == [204] * 50
     assert len(stored) == 50
-    assert {m.split(",")[0].lower() for m in stored} == {f"uid=member.{n:02d}" for n in range(50)}
+    assert {m.split(",")[0].lower() for m in stored} == {
+        f"uid=member.{n:02d}" for n in range(50)
+    }
 
 
 async def test_twenty_concurrent_posts_of_one_username_make_one_user(
@@ -95,9 +104,14 @@ async def test_concurrent_patches_of_different_attributes_lose_no_change(
 
     for round_ in range(5):
         patches = [
-            send(http, "PATCH", f"/Users/{user['id']}", patch_body(
-                {"op": "replace", "path": path, "value": _value(path, round_)}
-            ))
+            send(
+                http,
+                "PATCH",
+                f"/Users/{user['id']}",
+                patch_body(
+                    {"op": "replace", "path": path, "value": _value(path, round_)}
+                ),
+            )
             for path in ATTRIBUTES
         ]
         statuses += [r.status for r in await asyncio.gather(*patches)]
@@ -127,12 +141,17 @@ async def test_a_stale_if_match_is_412_and_changes_nothing(
     """A write naming a version that is no longer current: 412, no change."""
     user = await create_user(http, f"stale.{method.lower()}")
     stale = await _etag_of(http, user)
-    await send(http, "PATCH", f"/Users/{user['id']}", patch_body(
-        {"op": "replace", "path": "displayName", "value": "Moved On"}
-    ))
+    await send(
+        http,
+        "PATCH",
+        f"/Users/{user['id']}",
+        patch_body({"op": "replace", "path": "displayName", "value": "Moved On"}),
+    )
     before = snapshot(module_stack.admin())
 
-    response = await send(http, method, f"/Users/{user['id']}", body, **{"If-Match": stale})
+    response = await send(
+        http, method, f"/Users/{user['id']}", body, **{"If-Match": stale}
+    )
 
     assert response.status == 412
     assert (await response.json())["status"] == "412"
@@ -146,9 +165,13 @@ async def test_concurrent_writes_with_one_if_match_have_one_winner(
     user = await create_user(http, "one.winner")
     current = await _etag_of(http, user)
     patches = [
-        send(http, "PATCH", f"/Users/{user['id']}", patch_body(
-            {"op": "replace", "path": "title", "value": f"Winner {n}"}
-        ), **{"If-Match": current})
+        send(
+            http,
+            "PATCH",
+            f"/Users/{user['id']}",
+            patch_body({"op": "replace", "path": "title", "value": f"Winner {n}"}),
+            **{"If-Match": current},
+        )
         for n in range(10)
     ]
 
@@ -165,12 +188,21 @@ async def test_the_etag_follows_every_write_and_equals_meta_version(
     created = await send(http, "POST", "/Users", user_body("etag.walk"))
     first = await created.json()
     path = f"/Users/{first['id']}"
-    patched = await send(http, "PATCH", path, patch_body(
-        {"op": "replace", "path": "title", "value": "Patched"}
-    ), **{"If-Match": created.headers["ETag"]})
+    patched = await send(
+        http,
+        "PATCH",
+        path,
+        patch_body({"op": "replace", "path": "title", "value": "Patched"}),
+        **{"If-Match": created.headers["ETag"]},
+    )
     second = await patched.json()
-    put = await send(http, "PUT", path, user_body("etag.walk", title="Put"),
-                     **{"If-Match": patched.headers["ETag"]})
+    put = await send(
+        http,
+        "PUT",
+        path,
+        user_body("etag.walk", title="Put"),
+        **{"If-Match": patched.headers["ETag"]},
+    )
     third = await put.json()
     read = await send(http, "GET", path)
 

@@ -50,8 +50,14 @@ async def test_several_tokens_are_valid_at_once_for_rotation(
     misses = [
         await _status(http, value)
         for value in (
-            None, "Bearer", f"Bearer {first[:-1]}", f"Bearer {first}x",
-            f"Bearer {first.upper()}", f"Basic {first}", first, f"Bearer {new_token()}",
+            None,
+            "Bearer",
+            f"Bearer {first[:-1]}",
+            f"Bearer {first}x",
+            f"Bearer {first.upper()}",
+            f"Basic {first}",
+            first,
+            f"Bearer {new_token()}",
         )
     ]
 
@@ -82,7 +88,10 @@ async def _cycle(http: TestClient, secrets: list[str], bind_dn: str) -> list[str
     basic = base64.b64encode(f"{bind_dn}:{secrets[1]}".encode()).decode()
     bodies: list[str] = []
     for authorization in (
-        None, f"Bearer {secrets[0][:-1]}!", f"Basic {basic}", f"Bearer {secrets[1]}"
+        None,
+        f"Bearer {secrets[0][:-1]}!",
+        f"Basic {basic}",
+        f"Bearer {secrets[1]}",
     ):
         headers = {} if authorization is None else {"Authorization": authorization}
         bodies.append(await (await http.get(f"{SCIM}/Users", headers=headers)).text())
@@ -93,10 +102,18 @@ async def _cycle(http: TestClient, secrets: list[str], bind_dn: str) -> list[str
         ("GET", '/Users?filter=userName eq "cycle.user"', None),
         ("GET", "/Users?filter=userName xx 1", None),
         ("POST", "/Users", user_body("cycle.user")),
-        ("PATCH", f"/Users/{user['id']}", patch_body(
-            {"op": "replace", "path": "title", "value": "T"})),
-        ("PATCH", f"/Groups/{group['id']}", patch_body(
-            {"op": "add", "path": "members", "value": [{"value": user["id"]}]})),
+        (
+            "PATCH",
+            f"/Users/{user['id']}",
+            patch_body({"op": "replace", "path": "title", "value": "T"}),
+        ),
+        (
+            "PATCH",
+            f"/Groups/{group['id']}",
+            patch_body(
+                {"op": "add", "path": "members", "value": [{"value": user["id"]}]}
+            ),
+        ),
         ("PUT", f"/Users/{user['id']}", user_body("cycle.user", title="U")),
         ("DELETE", f"/Users/{user['id']}", None),
         ("GET", f"/Users/{user['id']}", None),
@@ -108,7 +125,10 @@ async def _cycle(http: TestClient, secrets: list[str], bind_dn: str) -> list[str
 
 
 async def test_no_token_password_or_bind_dn_reaches_a_log_or_a_body(
-    module_stack: Stack, make_client: MakeClient, token: str, caplog: pytest.LogCaptureFixture
+    module_stack: Stack,
+    make_client: MakeClient,
+    token: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Every logger at DEBUG through a whole cycle, failed logins, a refused
     bind and an unreachable directory: no record and no response body holds

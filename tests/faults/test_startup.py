@@ -52,7 +52,10 @@ def test_an_unreachable_directory_stops_serve_with_exit_3(
     done = run_cli(config, env, "serve")
 
     assert done.returncode == 3
-    assert f"scim-ldap-bridge: the directory is unreachable: {uri}: connect:" in done.stderr
+    assert (
+        f"scim-ldap-bridge: the directory is unreachable: {uri}: connect:"
+        in done.stderr
+    )
     assert "Connection refused" in done.stderr
     assert module_stack.writer.password not in done.stderr
 
@@ -67,7 +70,10 @@ def test_allow_degraded_starts_not_ready_and_becomes_ready(
     stack.slapd.stop()
 
     with serve(config, env, "--allow-degraded") as served:
-        before = (http_status(served.url("/healthz")), http_status(served.url("/readyz")))
+        before = (
+            http_status(served.url("/healthz")),
+            http_status(served.url("/readyz")),
+        )
         stack.slapd.start()
         after = http_status(served.url("/readyz"))
 
@@ -82,7 +88,9 @@ def test_serve_refuses_to_start_without_a_token(
     """No bearer token at all: exit 2 with the key named."""
     config = write_config(tmp_path, module_stack)
 
-    done = run_cli(config, cli_env(tokens=None, password=module_stack.writer.password), "serve")
+    done = run_cli(
+        config, cli_env(tokens=None, password=module_stack.writer.password), "serve"
+    )
 
     assert done.returncode == 2
     assert (
@@ -97,7 +105,9 @@ def test_serve_refuses_a_token_shorter_than_32_characters(
     """One short token among good ones: exit 2, and the token is not shown."""
     short = secrets.token_hex(16)[:31]
     config = write_config(tmp_path, module_stack)
-    env = cli_env(tokens=f"{new_token()},{short}", password=module_stack.writer.password)
+    env = cli_env(
+        tokens=f"{new_token()},{short}", password=module_stack.writer.password
+    )
 
     done = run_cli(config, env, "serve")
 

@@ -53,7 +53,9 @@ def ca() -> trustme.CA:
 
 
 @pytest.fixture(scope="module")
-def tls_stack(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def tls_stack(
+    ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
     """A slapd with a certificate for 127.0.0.1 (LDAPS and StartTLS)."""
     files = _server_files(ca, tmp_path_factory.mktemp("tls") / "good", "127.0.0.1")
     with _tls_stack(files) as stack:
@@ -61,9 +63,13 @@ def tls_stack(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 @pytest.fixture(scope="module")
-def misnamed_stack(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def misnamed_stack(
+    ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
     """A slapd whose certificate, from the right CA, names another host."""
-    files = _server_files(ca, tmp_path_factory.mktemp("tls") / "misnamed", "ldap.example.org")
+    files = _server_files(
+        ca, tmp_path_factory.mktemp("tls") / "misnamed", "ldap.example.org"
+    )
     with _tls_stack(files) as stack:
         yield stack
 
@@ -167,7 +173,9 @@ async def test_starttls_never_falls_back_to_plain_text(
     """A directory that offers no StartTLS is refused, not used in clear."""
     ca_file = tmp_path / "ca.pem"
     trustme.CA().cert_pem.write_to_path(str(ca_file))
-    http = await make_client(module_stack, _settings(module_stack, TlsMode.starttls, ca_file))
+    http = await make_client(
+        module_stack, _settings(module_stack, TlsMode.starttls, ca_file)
+    )
 
     response = await send(http, "GET", "/Users")
     reason = await _reason(module_stack, TlsMode.starttls, ca_file)
