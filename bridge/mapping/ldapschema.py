@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from scim2_models import InvalidFilterException
+from scim2_models import InvalidFilterException, InvalidValueException
 from scim2_models.path import CompareOperator as Op
 
 from .model import AttributeMap, Kind, Matching
@@ -146,7 +146,8 @@ def escape_filter_value(value: str) -> str:
     try:
         raw = value.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise refuse("filter values must be valid Unicode text") from exc
+        # A lone surrogate (JSON "\ud800") has no UTF-8 form.
+        raise InvalidValueException(detail="values must be valid Unicode text") from exc
     return "".join(
         chr(byte) if 0x20 < byte < 0x7F and byte not in b"*()\\" else f"\\{byte:02x}"
         for byte in raw
@@ -221,12 +222,20 @@ def compare_text(attr: str, op: Op, value: Any, rules: LdapRules, exact: bool) -
         return _empty(attr, op)
     if rules.ascii_only and not value.isascii():
         return False  # nothing stored in IA5 holds it; slapd would say Undefined
+    escaped = _escaped_assertion(value)
     if op is Op.eq:
-        return _equal(attr, escape_filter_value(value), rules, exact)
+        return _equal(attr, escaped, rules, exact)
     _check_spaces(op, value)
     if op in SUBSTRING:
-        return f"({attr}={SUBSTRING[op].format(escape_filter_value(value))})"
-    return _ordering(attr, op, escape_filter_value(value), rules, exact)
+        return f"({attr}={SUBSTRING[op].format(escaped)})"
+    return _ordering(attr, op, escaped, rules, exact)
+
+
+def _escaped_assertion(value: str) -> str:
+    try:
+        return escape_filter_value(value)
+    except InvalidValueException as exc:
+        raise refuse("filter values must be valid Unicode text") from exc
 
 
 def _empty(attr: str, op: Op) -> Term:

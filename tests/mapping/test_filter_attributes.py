@@ -347,3 +347,20 @@ def test_an_unmapped_attribute_is_an_invalid_filter_never_an_empty_list(text):
     """RFC 7644 §3.4.2.2: 400 invalidFilter, wherever it sits in the filter."""
     with pytest.raises(InvalidFilterException):
         ldap_filter(text)
+
+
+def test_a_postal_address_can_only_be_tested_for_presence():
+    """Postal Address (caseIgnoreListMatch) compares line by line, which
+    no SCIM operator means: only 'pr' is translated."""
+    kinds = kinds_with(
+        "users",
+        'addresses[type eq "work"].formatted',
+        ldap="postalAddress",
+        kind="postal",
+    )
+
+    present = ldap_filter("addresses.formatted pr", kinds=kinds)
+
+    assert present == "(postalAddress=*)"
+    with pytest.raises(InvalidFilterException, match="'pr'"):
+        ldap_filter('addresses.formatted eq "1 Main St"', kinds=kinds)

@@ -22,7 +22,7 @@ from ldap3.operation.search import (
     parse_filter,
 )
 from ldap3.protocol.convert import prepare_filter_for_sending
-from scim2_models import InvalidFilterException
+from scim2_models import InvalidFilterException, InvalidValueException
 
 from bridge.mapping.filters import escape_filter_value
 from tests.mapping.support import ldap_filter
@@ -62,6 +62,13 @@ def test_each_special_character_is_escaped_as_its_bytes():
     escaped = escape_filter_value("*()\\\x00 é")
 
     assert escaped == r"\2a\28\29\5c\00\20\c3\a9"
+
+
+def test_escaping_a_value_that_is_not_unicode_text_is_an_invalid_value():
+    """Writes escape too (uniqueness checks): a lone surrogate is refused
+    as a value, not as a filter."""
+    with pytest.raises(InvalidValueException, match="Unicode"):
+        escape_filter_value("a\ud800")
 
 
 def test_a_value_that_is_not_unicode_text_is_an_invalid_filter():
