@@ -3,7 +3,6 @@ for byte what it was, operational attributes included."""
 
 from typing import Any
 
-
 from tests.support import Stack, snapshot
 
 from .conftest import MakeClient, fault_settings
@@ -38,10 +37,16 @@ async def test_a_patch_whose_last_operation_ldap_refuses_changes_nothing(
     neither good operation landed (one LDAP modify, all or nothing)."""
     http = await make_client(module_stack, fault_settings(module_stack))
     user = await create_user(http, "atomic.patch")
-    bad = {"op": "add", "path": 'emails[type eq "work"].value', "value": "jörg@example.org"}
+    bad = {
+        "op": "add",
+        "path": 'emails[type eq "work"].value',
+        "value": "jörg@example.org",
+    }
     before = snapshot(module_stack.admin())
 
-    response = await send(http, "PATCH", f"/Users/{user['id']}", patch_body(*CHANGES, bad))
+    response = await send(
+        http, "PATCH", f"/Users/{user['id']}", patch_body(*CHANGES, bad)
+    )
 
     assert response.status == 400
     assert await response.json() == {
@@ -53,7 +58,9 @@ async def test_a_patch_whose_last_operation_ldap_refuses_changes_nothing(
     assert snapshot(module_stack.admin()) == before
 
 
-async def _clashing_rename(stack: Stack, make_client: MakeClient, name: str) -> tuple[int, Snapshot, Snapshot]:
+async def _clashing_rename(
+    stack: Stack, make_client: MakeClient, name: str
+) -> tuple[int, Snapshot, Snapshot]:
     """PATCH attribute changes plus a userName slapd refuses as a DN."""
     http = await make_client(stack, fault_settings(stack))
     user = await create_user(http, name)
@@ -61,7 +68,9 @@ async def _clashing_rename(stack: Stack, make_client: MakeClient, name: str) -> 
     rename = {"op": "replace", "path": "userName", "value": f"{name}.taken"}
     before = snapshot(stack.admin())
 
-    response = await send(http, "PATCH", f"/Users/{user['id']}", patch_body(*CHANGES, rename))
+    response = await send(
+        http, "PATCH", f"/Users/{user['id']}", patch_body(*CHANGES, rename)
+    )
 
     return response.status, before, snapshot(stack.admin())
 
@@ -71,7 +80,9 @@ async def test_a_rename_that_clashes_in_ldap_leaves_name_and_attributes_unchange
 ) -> None:
     """A userName change slapd refuses (the DN is taken) together with
     attribute changes: 409, and neither the rename nor the attributes land."""
-    status, before, after = await _clashing_rename(module_stack, make_client, "clash.values")
+    status, before, after = await _clashing_rename(
+        module_stack, make_client, "clash.values"
+    )
 
     assert status == 409
     assert _values_only(after) == _values_only(before)
@@ -81,7 +92,9 @@ async def test_a_rename_that_clashes_in_ldap_keeps_the_version(
     module_stack: Stack, make_client: MakeClient
 ) -> None:
     """The refused request leaves the entry's version (entryCSN) as it was."""
-    status, before, after = await _clashing_rename(module_stack, make_client, "clash.version")
+    status, before, after = await _clashing_rename(
+        module_stack, make_client, "clash.version"
+    )
 
     assert status == 409
     assert after == before
@@ -92,4 +105,3 @@ def _values_only(entries: Snapshot) -> Snapshot:
         (dn, {k: v for k, v in attrs.items() if k not in _BOOKKEEPING})
         for dn, attrs in entries
     ]
-
