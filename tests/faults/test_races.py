@@ -159,9 +159,10 @@ async def test_a_stale_if_match_is_412_and_changes_nothing(
 
 
 async def test_concurrent_writes_with_one_if_match_have_one_winner(
-    http: TestClient,
+    http: TestClient, module_stack: Stack
 ) -> None:
-    """Ten PATCHes all naming the current version: one 200, nine 412s."""
+    """Ten PATCHes all naming the current version: one 200, nine 412s,
+    and the directory holds the winner's value."""
     user = await create_user(http, "one.winner")
     current = await _etag_of(http, user)
     patches = [
@@ -177,7 +178,10 @@ async def test_concurrent_writes_with_one_if_match_have_one_winner(
 
     responses = await asyncio.gather(*patches)
 
+    winners = [(await r.json())["title"] for r in responses if r.status == 200]
+    dn = f"uid=one.winner,{module_stack.mapping.users.base}"
     assert sorted(r.status for r in responses) == [200] + [412] * 9
+    assert _ldap(module_stack, dn, ["title"]) == {"title": winners}
 
 
 async def test_the_etag_follows_every_write_and_equals_meta_version(
