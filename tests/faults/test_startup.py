@@ -2,9 +2,16 @@
 start, whenever the bridge cannot do its job."""
 
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
 
-from tests.support import Stack, new_token
+import pytest
+
+from bridge.mapping.load import load_mapping
+from bridge.scim.schemas import build_kinds
+from bridge.slapd import LocalSlapd, ServiceAccount
+from bridge.slapd.profile import spec_for_mapping
+from tests.support import BRIDGE_DN, SYNC_DN, Stack, new_token
 
 from .support import cli_env, closed_port, http_status, run_cli, serve, write_config
 
@@ -144,3 +151,42 @@ def test_check_fails_with_exit_3_when_the_directory_is_down(
 
     assert done.returncode == 3
     assert f"the directory is unreachable: {stack.slapd.uri}: connect:" in done.stderr
+
+
+@pytest.fixture(scope="module")
+def odd_password_stack() -> Iterator[Stack]:
+    """A slapd whose bridge account's password holds a comma and a space."""
+    mapping = load_mapping("inetorgperson")
+    password = f"{secrets.token_urlsafe(12)}, {secrets.token_urlsafe(12)}"
+    writer = ServiceAccount(BRIDGE_DN, password, "writer")
+    reader = ServiceAccount.with_random_password(SYNC_DN, "reader")
+    spec = spec_for_mapping(mapping, (writer, reader), durable=False)
+    with LocalSlapd(spec) as slapd:
+        yield Stack(slapd, mapping, writer, reader, build_kinds(mapping))
+
+
+def test_a_bind_password_with_a_comma_and_a_space_is_used_whole(
+    odd_password_stack: Stack, tmp_path: Path
+) -> None:
+    """The password is one value: commas and spaces are part of it."""
+    config = write_config(tmp_path, odd_password_stack)
+    env = cli_env(tokens=new_token(), password=odd_password_stack.writer.password)
+
+    done = run_cli(config, env, "check")
+
+    assert (done.returncode, done.stderr) == (0, "")
+
+
+def test_a_bind_password_file_loses_only_its_final_line_break(
+    odd_password_stack: Stack, tmp_path: Path
+) -> None:
+    """A password file as editors write it (with a final newline) works."""
+    secret = tmp_path / "password"
+    secret.write_text(odd_password_stack.writer.password + "\n", encoding="utf-8")
+    config = write_config(
+        tmp_path, odd_password_stack, directory={"bind_password": {"file": str(secret)}}
+    )
+
+    done = run_cli(config, cli_env(tokens=new_token(), password=None), "check")
+
+    assert (done.returncode, done.stderr) == (0, "")
