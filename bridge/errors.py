@@ -13,6 +13,7 @@ it needs below. The web layer renders all of them in one middleware.
      └── BridgeError
           ├── UnsupportedMediaType        415
           ├── MethodNotAllowed            405
+          ├── RequestTimeout              408
           ├── DirectoryUnavailable        503 + Retry-After
           └── DirectoryFailure            500 (an LDAP result nobody expected)
 
@@ -30,6 +31,7 @@ __all__ = [
     "DirectoryFailure",
     "DirectoryUnavailable",
     "MethodNotAllowed",
+    "RequestTimeout",
     "UnsupportedMediaType",
 ]
 
@@ -48,6 +50,13 @@ class UnsupportedMediaType(BridgeError):
     _default_detail = (
         "Send the body as application/scim+json or application/json"
     )
+
+
+class RequestTimeout(BridgeError):
+    """The client did not send its request in time."""
+
+    status = 408
+    _default_detail = "The request did not arrive in time"
 
 
 class MethodNotAllowed(BridgeError):

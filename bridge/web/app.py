@@ -64,6 +64,10 @@ def create_app(
     app = web.Application(
         middlewares=[access_middleware, error_middleware, auth_middleware(tokens, settings.base_path)],
         client_max_size=settings.limits.max_body_bytes,
+        # After an early answer (408, 413) aiohttp drains the unread body for
+        # up to lingering_time, 10 s by default: a dribbling client would
+        # keep its connection that long. Half a second lets the answer out.
+        handler_args={"lingering_time": 0.5},
     )
     directory = directory_factory()
     backend = build_backend(mapping, directory, kinds)

@@ -1,12 +1,13 @@
 """Reading a request body: media type, size and depth limits, JSON."""
 
+import asyncio
 import json
 from typing import Any
 
 from aiohttp import web
 from scim2_models import InvalidSyntaxException, PayloadTooLargeException
 
-from ..errors import UnsupportedMediaType
+from ..errors import RequestTimeout, UnsupportedMediaType
 from .keys import SETTINGS
 
 __all__ = ["read_body", "read_json"]
@@ -37,8 +38,10 @@ def _too_deep(text: str, limit: int) -> bool:
     return False
 
 
-async def read_json(request: web.Request, *, max_bytes: int, max_depth: int) -> Any:
-    """The parsed JSON body, or a SCIM error (415, 413, 400)."""
+async def read_json(
+    request: web.Request, *, max_bytes: int, max_depth: int, timeout: float = 60.0
+) -> Any:
+    """The parsed JSON body, or a SCIM error (415, 413, 408, 400)."""
     if request.content_type not in _ACCEPTED:
         raise UnsupportedMediaType(
             detail=f"Content-Type {request.content_type or '(none)'} is not accepted;"
@@ -47,7 +50,11 @@ async def read_json(request: web.Request, *, max_bytes: int, max_depth: int) -> 
     if request.content_length is not None and request.content_length > max_bytes:
         raise PayloadTooLargeException(detail=f"The body is larger than {max_bytes} bytes")
     try:
-        raw = await request.read()
+        # aiohttp bounds the headers, not the body: a client dribbling its
+        # body would hold a connection (and a request slot) for ever.
+        raw = await asyncio.wait_for(request.read(), timeout=timeout)
+    except TimeoutError as exc:
+        raise RequestTimeout(detail=f"The body did not arrive within {timeout:g} s") from exc
     except web.HTTPRequestEntityTooLarge as exc:
         raise PayloadTooLargeException(detail=f"The body is larger than {max_bytes} bytes") from exc
     try:
@@ -71,7 +78,10 @@ async def read_body(request: web.Request) -> dict[str, Any]:
     """
     limits = request.app[SETTINGS].limits
     body = await read_json(
-        request, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth
+        request,
+        max_bytes=limits.max_body_bytes,
+        max_depth=limits.max_json_depth,
+        timeout=limits.request_timeout,
     )
     if not isinstance(body, dict):
         raise InvalidSyntaxException(detail="The body must be a JSON object")

@@ -16,7 +16,7 @@ from typing import Any
 from aiohttp import web
 from scim2_models import SCIMException
 
-from ..errors import DirectoryUnavailable, MethodNotAllowed
+from ..errors import DirectoryUnavailable, MethodNotAllowed, RequestTimeout
 
 __all__ = ["SCIM_JSON", "access_middleware", "auth_middleware", "error_middleware", "scim_response"]
 
@@ -54,7 +54,11 @@ def render_exception(exc: SCIMException) -> web.Response:
         headers["Allow"] = ", ".join(exc.allowed)
     if exc.status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="scim"'
-    return _error(exc.status, exc.detail, exc.scim_type or None, headers)
+    response = _error(exc.status, exc.detail, exc.scim_type or None, headers)
+    if isinstance(exc, RequestTimeout):
+        # The rest of the body may never come: do not wait for it.
+        response.force_close()
+    return response
 
 
 def _http_error(exc: web.HTTPException) -> web.Response:
