@@ -2,6 +2,7 @@
 
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -18,8 +19,11 @@ import yaml
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
-from bridge.slapd import LocalSlapd
-from tests.support import JSON, SCIM, Stack
+from bridge.mapping.load import load_mapping
+from bridge.scim.schemas import build_kinds
+from bridge.slapd import LocalSlapd, ServiceAccount, TlsFiles
+from bridge.slapd.profile import spec_for_mapping
+from tests.support import BRIDGE_DN, JSON, SCIM, SYNC_DN, Stack
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -62,6 +66,20 @@ async def create_group(http: TestClient, name: str) -> dict[str, Any]:
     found = await response.json(content_type=None)
     assert response.status == 201, found
     return found
+
+
+@contextmanager
+def custom_stack(
+    *, password: str | None = None, tls: TlsFiles | None = None
+) -> Iterator[Stack]:
+    """A general-profile slapd with a chosen bridge password or TLS files."""
+    mapping = load_mapping("inetorgperson")
+    secret = password or secrets.token_urlsafe(24)
+    writer = ServiceAccount(BRIDGE_DN, secret, "writer")
+    reader = ServiceAccount.with_random_password(SYNC_DN, "reader")
+    spec = spec_for_mapping(mapping, (writer, reader), tls=tls, durable=False)
+    with LocalSlapd(spec) as slapd:
+        yield Stack(slapd, mapping, writer, reader, build_kinds(mapping))
 
 
 @dataclass

@@ -7,13 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from bridge.mapping.load import load_mapping
-from bridge.scim.schemas import build_kinds
-from bridge.slapd import LocalSlapd, ServiceAccount
-from bridge.slapd.profile import spec_for_mapping
-from tests.support import BRIDGE_DN, SYNC_DN, Stack, new_token
+from tests.support import Stack, new_token
 
-from .support import cli_env, closed_port, http_status, run_cli, serve, write_config
+from .support import (
+    cli_env,
+    closed_port,
+    custom_stack,
+    http_status,
+    run_cli,
+    serve,
+    write_config,
+)
 
 
 def test_a_wrong_bind_password_stops_serve_with_a_clear_message(
@@ -156,13 +160,9 @@ def test_check_fails_with_exit_3_when_the_directory_is_down(
 @pytest.fixture(scope="module")
 def odd_password_stack() -> Iterator[Stack]:
     """A slapd whose bridge account's password holds a comma and a space."""
-    mapping = load_mapping("inetorgperson")
     password = f"{secrets.token_urlsafe(12)}, {secrets.token_urlsafe(12)}"
-    writer = ServiceAccount(BRIDGE_DN, password, "writer")
-    reader = ServiceAccount.with_random_password(SYNC_DN, "reader")
-    spec = spec_for_mapping(mapping, (writer, reader), durable=False)
-    with LocalSlapd(spec) as slapd:
-        yield Stack(slapd, mapping, writer, reader, build_kinds(mapping))
+    with custom_stack(password=password) as stack:
+        yield stack
 
 
 def test_a_bind_password_with_a_comma_and_a_space_is_used_whole(

@@ -4,7 +4,6 @@ refused with 503, never silently accepted, and StartTLS never falls back
 to plain text."""
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -13,14 +12,11 @@ import trustme
 from bridge.config import Settings, TlsMode
 from bridge.directory.client import Directory
 from bridge.directory.errors import Unreachable
-from bridge.mapping.load import load_mapping
-from bridge.scim.schemas import build_kinds
-from bridge.slapd import LocalSlapd, ServiceAccount, TlsFiles
-from bridge.slapd.profile import spec_for_mapping
-from tests.support import BRIDGE_DN, SYNC_DN, Stack
+from bridge.slapd import TlsFiles
+from tests.support import Stack
 
 from .conftest import RETRY_AFTER, MakeClient, fault_settings
-from .support import create_user, send
+from .support import create_user, custom_stack, send
 
 MODES = [TlsMode.ldaps, TlsMode.starttls]
 
@@ -36,16 +32,6 @@ def _server_files(ca: trustme.CA, folder: Path, *names: str) -> TlsFiles:
     return files
 
 
-@contextmanager
-def _tls_stack(files: TlsFiles) -> Iterator[Stack]:
-    mapping = load_mapping("inetorgperson")
-    writer = ServiceAccount.with_random_password(BRIDGE_DN, "writer")
-    reader = ServiceAccount.with_random_password(SYNC_DN, "reader")
-    spec = spec_for_mapping(mapping, (writer, reader), tls=files, durable=False)
-    with LocalSlapd(spec) as slapd:
-        yield Stack(slapd, mapping, writer, reader, build_kinds(mapping))
-
-
 @pytest.fixture(scope="module")
 def ca() -> trustme.CA:
     """The CA the directory's certificates come from."""
@@ -58,7 +44,7 @@ def tls_stack(
 ) -> Iterator[Stack]:
     """A slapd with a certificate for 127.0.0.1 (LDAPS and StartTLS)."""
     files = _server_files(ca, tmp_path_factory.mktemp("tls") / "good", "127.0.0.1")
-    with _tls_stack(files) as stack:
+    with custom_stack(tls=files) as stack:
         yield stack
 
 
@@ -70,7 +56,7 @@ def misnamed_stack(
     files = _server_files(
         ca, tmp_path_factory.mktemp("tls") / "misnamed", "ldap.example.org"
     )
-    with _tls_stack(files) as stack:
+    with custom_stack(tls=files) as stack:
         yield stack
 
 
