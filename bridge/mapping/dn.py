@@ -1,8 +1,12 @@
 """DN strings in one canonical form (RFC 4514).
 
 The records system compares ``member``, ``groupMembership`` and entry DNs
-as exact strings, so every DN the bridge writes is built here: lower-case
-attribute types, no spaces around separators, values escaped once.
+as exact strings, so every DN the bridge builds is built here: no spaces
+around separators, values escaped once. slapd stores and returns entry DNs
+with attribute types spelled as the schema names them (``scimExternalId``,
+``ou``), so the naming attribute keeps the mapping's (schema) spelling, and
+DN values the bridge writes into other entries are taken from slapd's own
+answers (``entryDN``), never rebuilt.
 """
 
 __all__ = ["build_dn", "canonical_dn", "escape_rdn_value", "rdn_value", "split_dn"]
@@ -80,7 +84,7 @@ def _pair(rdn: str) -> tuple[str, str]:
 
 def build_dn(attr: str, value: str, base: str) -> str:
     """The canonical DN of the entry named ``attr=value`` under ``base``."""
-    return f"{attr.lower()}={escape_rdn_value(value)},{canonical_dn(base)}"
+    return f"{attr}={escape_rdn_value(value)},{canonical_dn(base)}"
 
 
 def canonical_dn(dn: str) -> str:
