@@ -119,6 +119,53 @@ def _sort(kind: ResourceKind, query: ListQuery) -> SortKey | None:
     return SortKey(attribute, rule, reverse=query.descending)
 
 
+_SMALL = 1000
+"""Results up to this size are read whole in one search; larger ones are
+paged by id first, so a page of a big directory holds only its window."""
+
+
+async def _matching(
+    backend: Backend, kind: ResourceKind, ldap_filter: str, query: ListQuery, members: bool
+) -> tuple[list[Entry], int]:
+    """The entries of the window, and how many match in all.
+
+    Entra's existence checks match 0 or 1 entries: one search answers them.
+    A large result (an unfiltered list of 100,000 users) is read as ids
+    only, sorted, cut to the window, and only the window is read whole.
+    """
+    rmap = kind.mapping
+    attributes = read_attributes(rmap, members=members)
+    sort = _sort(kind, query)
+    entries = await backend.directory.search(
+        rmap.base, ldap_filter, attributes, sort=sort, limit=_SMALL + 1
+    )
+    if len(entries) > _SMALL:
+        ids = await backend.directory.search(rmap.base, ldap_filter, ["entryUUID"], sort=sort)
+        entries = ids
+    if sort is None:
+        # Without sortBy, order by id so that pages are stable.
+        entries.sort(key=lambda e: e.first("entryUUID") or "")
+    start = query.start_index - 1
+    window = entries[start : start + query.count]
+    if len(entries) > _SMALL and window:
+        window = await _read_window(backend, kind, window, attributes)
+    return window, len(entries)
+
+
+async def _read_window(
+    backend: Backend, kind: ResourceKind, window: list[Entry], attributes: list[str]
+) -> list[Entry]:
+    order = [e.first("entryUUID") or "" for e in window]
+    rmap = kind.mapping
+    terms = "".join(f"(entryUUID={ident})" for ident in order)
+    found = await backend.directory.search(
+        rmap.base, f"(&{object_filter(rmap)}(|{terms}))", attributes
+    )
+    by_id = {e.first("entryUUID"): e for e in found}
+    # An entry deleted between the two searches simply drops out.
+    return [by_id[ident] for ident in order if ident in by_id]
+
+
 async def list_resources(
     backend: Backend, kind: ResourceKind, query: ListQuery, base_url: str
 ) -> ListResult:
@@ -127,15 +174,6 @@ async def list_resources(
     if ldap_filter is None:
         return ListResult([], 0, query.start_index)
     members = wants_members(kind, query.projection)
-    rmap = kind.mapping
-    sort = _sort(kind, query)
-    entries = await backend.directory.search(
-        rmap.base, ldap_filter, read_attributes(rmap, members=members), sort=sort
-    )
-    if sort is None:
-        # Without sortBy, order by id so that pages are stable.
-        entries.sort(key=lambda e: e.first("entryUUID") or "")
-    start = query.start_index - 1
-    window = entries[start : start + query.count]
+    window, total = await _matching(backend, kind, ldap_filter, query, members)
     payloads = await payloads_for(backend, kind, window, base_url, members=members)
-    return ListResult(payloads, len(entries), query.start_index)
+    return ListResult(payloads, total, query.start_index)

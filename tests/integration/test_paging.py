@@ -1,0 +1,67 @@
+"""startIndex/count paging (RFC 7644 §3.4.2.4) over small and large results."""
+
+import uuid
+
+import pytest
+
+from tests.support import SCIM, Stack
+
+POPULATION = 1050  # above the size the bridge reads whole in one search
+
+
+def _load(stack: Stack, tag: str) -> list[str]:
+    """Users added straight into slapd, shaped as the bridge writes them."""
+    admin = stack.admin()
+    classes = list(stack.mapping.users.object_classes)
+    for n in range(POPULATION):
+        name = f"p{n:04d}-{tag}"
+        admin.add(
+            f"uid={name},{stack.mapping.users.base}", classes,
+            {"uid": name, "sn": name, "cn": name, "title": tag},
+        )
+    admin.search(stack.mapping.users.base, f"(title={tag})", attributes=["entryUUID"])
+    return sorted(str(e.entryUUID) for e in admin.entries)
+
+
+@pytest.fixture(scope="module")
+def large(general_stack: Stack) -> tuple[str, list[str]]:
+    """One population for the module: the tests only read it."""
+    tag = uuid.uuid4().hex[:10]
+    return tag, _load(general_stack, tag)
+
+
+async def _page(client, tag: str, start: int, count: int) -> dict:  # noqa: ANN001
+    params = {"filter": f'title eq "{tag}"', "startIndex": str(start), "count": str(count)}
+    response = await client.get(f"{SCIM}/Users", params=params)
+    assert response.status == 200
+    return await response.json(content_type=None)
+
+
+async def test_pages_of_a_large_result_are_windows_of_the_id_order(client, large) -> None:  # noqa: ANN001
+    """Past 1,000 matches, pages still cut one stable order, totals exact."""
+    tag, ids = large
+
+    body = await _page(client, tag, 1001, 10)
+
+    assert (body["totalResults"], body["startIndex"], body["itemsPerPage"]) == (POPULATION, 1001, 10)
+    assert [r["id"] for r in body["Resources"]] == ids[1000:1010]
+
+
+async def test_count_zero_gives_the_total_and_no_resources(client, large) -> None:  # noqa: ANN001
+    """count=0 answers totalResults alone (RFC 7644 §3.4.2.4)."""
+    tag, _ = large
+
+    body = await _page(client, tag, 1, 0)
+
+    assert (body["totalResults"], body["Resources"]) == (POPULATION, [])
+
+
+async def test_the_last_page_is_short_and_past_the_end_is_empty(client, large) -> None:  # noqa: ANN001
+    """A window past the last match is empty, never an error."""
+    tag, ids = large
+
+    last = await _page(client, tag, POPULATION - 4, 10)
+    beyond = await _page(client, tag, POPULATION + 5, 10)
+
+    assert [r["id"] for r in last["Resources"]] == ids[-5:]
+    assert (beyond["totalResults"], beyond["Resources"]) == (POPULATION, [])
