@@ -525,3 +525,24 @@ async def test_generated_filters_select_what_scim2_models_selects(population, da
 async def test_tricky_filters_select_what_scim2_models_selects(population, generated):
     """Case-only differences, Unicode forms, absence, escapes, fallbacks."""
     await _check(population, generated)
+
+
+@pytest.mark.parametrize(
+    "generated",
+    [
+        'emails.value gt "m"',
+        'phoneNumbers[type eq "work" and value co "555"]',
+        'phoneNumbers.value eq "+15550100"',
+        'title sw " Eng"',
+        'id sw "0"',
+        'nickName eq "x"',
+        'emails[type eq "home"] and nickName pr',
+    ],
+)
+async def test_filters_slapd_cannot_answer_exactly_are_invalid_filters(
+    population, generated
+):
+    """400 invalidFilter, never a 200 with a guessed or empty list."""
+    status, body = await _list(population.http, f"({generated}) and {MARKER}")
+
+    assert (status, body["scimType"]) == (400, "invalidFilter")
