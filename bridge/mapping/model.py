@@ -8,6 +8,7 @@ The format is documented field by field here and in ``mappings/README.md``;
 """
 
 import re
+from functools import cached_property
 from enum import StrEnum
 from typing import Literal
 
@@ -142,9 +143,9 @@ class AttributeMap(_Strict):
             raise ValueError(f"{value!r} is not an LDAP attribute name")
         return value
 
-    @property
+    @cached_property
     def target(self) -> ScimTarget:
-        """The parsed SCIM path."""
+        """The parsed SCIM path (parsed once: filters read it per term)."""
         return ScimTarget.parse(self.scim)
 
 

@@ -144,8 +144,17 @@ def parse_list_query(
 
 
 def projection_from(query: Mapping[str, str]) -> Projection:
-    """The projection of any request (GET by id, writes)."""
-    return Projection(_names(query, "attributes"), _names(query, "excludedAttributes"))
+    """The projection of any request (GET by id, writes).
+
+    RFC 7644 §3.4.2.5 gives the two parameters as alternatives; both at
+    once leave the answer undefined, so the request is refused.
+    """
+    projection = Projection(_names(query, "attributes"), _names(query, "excludedAttributes"))
+    if projection.attributes and projection.excluded:
+        raise InvalidValueException(
+            detail="Send attributes or excludedAttributes, not both"
+        )
+    return projection
 
 
 def render(

@@ -31,7 +31,9 @@ async def find_entry(
     backend: Backend, kind: ResourceKind, ident: str, *, members: bool
 ) -> Entry:
     """The entry with this SCIM id, or 404."""
-    if not is_uuid(ident):
+    # Ids are case-exact (RFC 7643 §3.1): an upper-cased id names nothing,
+    # exactly as `id eq` finds nothing for it.
+    if not is_uuid(ident) or ident != ident.lower():
         raise NotFoundException(detail=f"{kind.name} {ident!r} not found")
     rmap = kind.mapping
     entries = await backend.directory.search(

@@ -65,3 +65,23 @@ async def test_the_last_page_is_short_and_past_the_end_is_empty(client, large) -
 
     assert [r["id"] for r in last["Resources"]] == ids[-5:]
     assert (beyond["totalResults"], beyond["Resources"]) == (POPULATION, [])
+
+
+async def test_attributes_and_excluded_attributes_together_are_refused(client) -> None:  # noqa: ANN001
+    """The two projections are alternatives: 400 invalidValue, never a 500."""
+    params = {"attributes": "id", "excludedAttributes": "title"}
+
+    response = await client.get(f"{SCIM}/Users", params=params)
+
+    body = await response.json(content_type=None)
+    assert (response.status, body["scimType"]) == (400, "invalidValue")
+
+
+async def test_an_upper_cased_id_names_no_resource(client) -> None:  # noqa: ANN001
+    """Ids are case-exact: GET by an upper-cased id is 404, as `id eq` is empty."""
+    body = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": f"case-{uuid.uuid4().hex[:8]}"}
+    created = await (await client.post(f"{SCIM}/Users", json=body)).json(content_type=None)
+
+    response = await client.get(f"{SCIM}/Users/{created['id'].upper()}")
+
+    assert response.status == 404
