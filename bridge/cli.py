@@ -9,7 +9,6 @@ starts anyway, and ``/readyz`` answers 503 until it can).
 import argparse
 import asyncio
 import logging
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from .config import SecretSource, Settings, check_tokens, load_settings, read_secret
+from .config import Settings, check_tokens, load_settings, read_password, read_secret
 from .directory.client import Directory
 from .directory.errors import BindRefused
 from .errors import ConfigError, DirectoryUnavailable
@@ -61,26 +60,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def _secrets(settings: Settings, source: str) -> tuple[list[str], str]:
     tokens = check_tokens(read_secret(settings.tokens, "tokens"), source)
-    password = _bind_password(settings.directory.bind_password)
+    password = read_password(settings.directory.bind_password, "directory.bind_password")
     if settings.directory.bind_dn and not password:
         raise ConfigError(source, "directory.bind_password", "no bind password found")
     return tokens, password
-
-
-def _bind_password(source: SecretSource) -> str:
-    """The password exactly as stored, less one final line break.
-
-    Unlike the tokens it is a single value: read_secret would split it at
-    commas and strip its spaces, and the bind would fail.
-    """
-    if source.file is None:
-        return os.environ.get(source.env or "", "")
-    try:
-        text = source.file.read_text(encoding="utf-8")
-    except OSError as exc:
-        what = "directory.bind_password"
-        raise ConfigError(str(source.file), what, exc.strerror or "unreadable") from exc
-    return text.removesuffix("\n").removesuffix("\r")
 
 
 class Unreachable(Exception):

@@ -23,6 +23,7 @@ __all__ = [
     "Settings",
     "TlsMode",
     "load_settings",
+    "read_password",
     "read_secret",
 ]
 
@@ -142,18 +143,25 @@ class Settings(_Section):
         return value.rstrip("/")
 
 
+def _secret_text(source: SecretSource, what: str) -> str:
+    if source.file is None:
+        return os.environ.get(source.env or "", "")
+    try:
+        return source.file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(str(source.file), what, exc.strerror or "unreadable") from exc
+
+
 def read_secret(source: SecretSource, what: str) -> list[str]:
-    """The non-empty lines of a secret (tokens are comma or line separated)."""
-    text = ""
-    if source.file is not None:
-        try:
-            text = source.file.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(str(source.file), what, exc.strerror or "unreadable") from exc
-    elif source.env is not None:
-        text = os.environ.get(source.env, "")
-    parts = text.replace(",", "\n").splitlines()
+    """The non-empty entries of a list secret (tokens: comma or line separated)."""
+    parts = _secret_text(source, what).replace(",", "\n").splitlines()
     return [part.strip() for part in parts if part.strip()]
+
+
+def read_password(source: SecretSource, what: str) -> str:
+    """A single secret exactly as stored, less one final line break: a
+    password may hold commas and spaces, so it is never split or stripped."""
+    return _secret_text(source, what).removesuffix("\n").removesuffix("\r")
 
 
 def check_tokens(tokens: list[str], source: str) -> list[str]:

@@ -137,8 +137,9 @@ def health_routes() -> dict[str, Any]:
         try:
             await request.app[BACKEND].directory.ping()
         except DirectoryUnavailable:
+            retry = str(request.app[SETTINGS].directory.retry_after)
             return web.json_response(
-                {"status": "not ready"}, status=503, headers={"Retry-After": "5"}
+                {"status": "not ready"}, status=503, headers={"Retry-After": retry}
             )
         return web.json_response({"status": "ready"})
 

@@ -73,7 +73,8 @@ async def test_a_stopped_directory_answers_503_with_retry_after_quickly(
 async def test_readiness_fails_while_liveness_stays_up_when_slapd_is_down(
     stack: Stack, make_client: MakeClient
 ) -> None:
-    """/readyz is 503 and /healthz 200 while the directory is stopped."""
+    """/readyz is 503 (with the configured Retry-After) and /healthz 200
+    while the directory is stopped."""
     http = await make_client(stack, fault_settings(stack))
     stack.slapd.stop()
 
@@ -81,6 +82,7 @@ async def test_readiness_fails_while_liveness_stays_up_when_slapd_is_down(
     live = await http.get("/healthz")
 
     assert (ready.status, await ready.json()) == (503, {"status": "not ready"})
+    assert ready.headers["Retry-After"] == str(RETRY_AFTER)
     assert (live.status, await live.json()) == (200, {"status": "live"})
 
 
