@@ -37,33 +37,32 @@ class References:
         self._base = base
         self._object_filter = object_filter
 
+    async def _uuids(self, filters: Iterable[str]) -> list[tuple[str, str]]:
+        """(DN, entryUUID) of the entries each filter chunk selects."""
+        found = []
+        for filter_text in filters:
+            entries = await self._directory.search(self._base, filter_text, ["entryUUID"])
+            found.extend((e.dn, e.first("entryUUID") or "") for e in entries)
+        return [(dn, uuid) for dn, uuid in found if uuid]
+
     async def dns_for_ids(self, ids: Iterable[str]) -> dict[str, str]:
-        """id → DN for the ids that exist; unknown ids are left out."""
-        wanted = sorted({i for i in ids if is_uuid(i)})
-        found: dict[str, str] = {}
-        for chunk in _chunks(wanted):
-            terms = "".join(f"(entryUUID={i.lower()})" for i in chunk)
-            entries = await self._directory.search(
-                self._base, f"(&{self._object_filter}(|{terms}))", ["entryUUID"]
-            )
-            for entry in entries:
-                uuid = entry.first("entryUUID")
-                if uuid:
-                    found[uuid] = entry.dn
-        by_lower = {k.lower(): v for k, v in found.items()}
-        return {i: by_lower[i.lower()] for i in ids if i.lower() in by_lower}
+        """id → DN for the ids that exist; unknown ids are left out.
+
+        Ids are case-exact (RFC 7643 §3.1): only the lower-case form the
+        bridge hands out names an entry.
+        """
+        wanted = sorted({i for i in ids if is_uuid(i) and i == i.lower()})
+        filters = (
+            f"(&{self._object_filter}(|{''.join(f'(entryUUID={i})' for i in chunk)}))"
+            for chunk in _chunks(wanted)
+        )
+        return {uuid: dn for dn, uuid in await self._uuids(filters)}
 
     async def ids_for_dns(self, dns: Iterable[str]) -> dict[str, str]:
         """``dn_key(DN)`` → id, for the DNs that exist."""
         wanted = sorted({dn for dn in dns if dn})
-        found: dict[str, str] = {}
-        for chunk in _chunks(wanted):
-            terms = "".join(f"(entryDN={escape_filter_value(dn)})" for dn in chunk)
-            entries = await self._directory.search(
-                self._base, f"(|{terms})", ["entryUUID"]
-            )
-            for entry in entries:
-                uuid = entry.first("entryUUID")
-                if uuid:
-                    found[dn_key(entry.dn)] = uuid
-        return found
+        filters = (
+            "(|" + "".join(f"(entryDN={escape_filter_value(dn)})" for dn in chunk) + ")"
+            for chunk in _chunks(wanted)
+        )
+        return {dn_key(dn): uuid for dn, uuid in await self._uuids(filters)}

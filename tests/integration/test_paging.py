@@ -85,3 +85,20 @@ async def test_an_upper_cased_id_names_no_resource(client) -> None:  # noqa: ANN
     response = await client.get(f"{SCIM}/Users/{created['id'].upper()}")
 
     assert response.status == 404
+
+
+async def test_an_upper_cased_member_id_names_no_user(client) -> None:  # noqa: ANN001
+    """Member ids are case-exact too: 400 naming the id, nothing changed."""
+    user = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": f"m-{uuid.uuid4().hex[:8]}"}
+    group = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": f"g-{uuid.uuid4().hex[:8]}"}
+    uid = (await (await client.post(f"{SCIM}/Users", json=user)).json(content_type=None))["id"]
+    gid = (await (await client.post(f"{SCIM}/Groups", json=group)).json(content_type=None))["id"]
+    patch = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+             "Operations": [{"op": "add", "path": "members", "value": [{"value": uid.upper()}]}]}
+
+    response = await client.patch(f"{SCIM}/Groups/{gid}", json=patch)
+    members = (await (await client.get(f"{SCIM}/Groups/{gid}")).json(content_type=None)).get("members")
+
+    body = await response.json(content_type=None)
+    assert (response.status, body["scimType"], uid.upper() in body["detail"]) == (400, "invalidValue", True)
+    assert members is None
