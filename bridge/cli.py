@@ -8,13 +8,10 @@ starts anyway, and ``/readyz`` answers 503 until it can).
 
 import argparse
 import asyncio
-import logging
 import sys
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
-from aiohttp.http_exceptions import HttpProcessingError
 
 from .config import Settings, check_tokens, load_settings, read_password, read_secret
 from .directory.client import Directory
@@ -24,6 +21,7 @@ from .logs import configure_logging
 from .mapping.load import load_mapping
 from .slapd import schema_ldif_path
 from .web.app import create_app
+from .web.server import server_options
 
 __all__ = ["main"]
 
@@ -88,49 +86,6 @@ def _probe(settings: Settings, password: str, source: str) -> None:
         ) from exc
     except DirectoryUnavailable as exc:
         raise Unreachable(directory.last_failure or exc.detail) from exc
-
-
-class _MalformedRequests(logging.Filter):
-    """aiohttp logs a request it cannot parse at ERROR, with a traceback
-    quoting the start of the offending line, which may be a header holding
-    a token: keep one INFO line naming the error class only."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        error = record.exc_info[1] if record.exc_info else None
-        if isinstance(error, HttpProcessingError):
-            remote = (
-                record.args[0]
-                if isinstance(record.args, tuple) and record.args
-                else "?"
-            )
-            record.msg = "Refused a malformed request from %s: %s (%s)"
-            record.args = (remote, type(error).__name__, error.code)
-            record.exc_info = record.exc_text = None
-            record.levelno = min(record.levelno, logging.INFO)
-            record.levelname = logging.getLevelName(record.levelno)
-        return True
-
-
-def _http_logger() -> logging.Logger:
-    logger = logging.getLogger("bridge.http")
-    if not any(isinstance(f, _MalformedRequests) for f in logger.filters):
-        logger.addFilter(_MalformedRequests())
-    return logger
-
-
-def server_options(settings: Settings) -> dict[str, Any]:
-    """Keyword arguments for aiohttp's request handler.
-
-    aiohttp closes a connection that is still waiting for a complete
-    request line and headers ``keepalive_timeout`` seconds after it opened
-    (or after the previous response), which bounds slow or idle clients.
-    Header limits stay aiohttp's: 8190 bytes a line, 128 headers, each
-    refused with 400. Parse errors go to ``bridge.http``, without values.
-    """
-    return {
-        "keepalive_timeout": settings.limits.request_timeout,
-        "logger": _http_logger(),
-    }
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -11,11 +11,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ConfigError
-from .mapping.load import validation_to_config_error
+from .mapping.load import read_yaml, validation_to_config_error
 
 __all__ = [
     "DirectorySettings",
@@ -181,12 +180,9 @@ def load_settings(path: Path | None, overrides: dict[str, Any] | None = None) ->
     data: dict[str, Any] = {}
     source = str(path) if path else "(defaults)"
     if path is not None:
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except OSError as exc:
-            raise ConfigError(source, "(file)", exc.strerror or str(exc)) from exc
-        except yaml.YAMLError as exc:
-            raise ConfigError(source, "(syntax)", str(exc)) from exc
+        data = read_yaml(path) or {}
+        if not isinstance(data, dict):
+            raise ConfigError(source, "(top level)", "the file must hold a mapping of settings")
     data.update(overrides or {})
     try:
         return Settings.model_validate(data)

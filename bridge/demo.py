@@ -23,6 +23,7 @@ from .mapping.model import Mapping
 from .slapd import LocalSlapd, ServiceAccount
 from .slapd.profile import spec_for_mapping
 from .web.app import create_app
+from .web.server import server_options
 
 __all__ = ["REPLAY", "replay_cycle", "run_demo"]
 
@@ -97,7 +98,7 @@ async def _run(profile: str, port: int, replay: bool, stop_after: bool) -> None:
     with LocalSlapd(spec_for_mapping(mapping, (writer, reader), durable=False)) as slapd:
         settings = Settings(port=port, mapping=profile, directory=DirectorySettings(uris=[slapd.uri], bind_dn=writer.dn))
         app = create_app(settings, mapping, [token], lambda: Directory(settings.directory, writer.password))
-        runner = web.AppRunner(app, access_log=None)
+        runner = web.AppRunner(app, access_log=None, **server_options(settings))
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", port)
         await site.start()

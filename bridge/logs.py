@@ -12,15 +12,13 @@ import sys
 
 __all__ = ["configure_logging"]
 
-_FIELDS = ("operation", "dn", "attributes", "method", "path", "status", "ms")
-
-
 class _Formatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
-        extra = [f"{name}={getattr(record, name)!r}" for name in _FIELDS if hasattr(record, name)]
-        if extra and record.name == "bridge.audit":
-            line += " " + " ".join(extra)
+        # Audit lines say "<operation> <dn>" already; the attribute names
+        # follow. Other loggers keep their fields for structured handlers.
+        if record.name == "bridge.audit" and hasattr(record, "attributes"):
+            line += f" attributes={','.join(record.attributes) or '-'}"
         return line
 
 

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from ..errors import ConfigError
 from .model import Mapping
 
-__all__ = ["PROFILES", "load_mapping", "profile_path", "validation_to_config_error"]
+__all__ = ["PROFILES", "load_mapping", "profile_path", "read_yaml", "validation_to_config_error"]
 
 _SHIPPED = Path(__file__).resolve().parent.parent.parent / "mappings"
 
@@ -31,13 +31,13 @@ def validation_to_config_error(source: str, error: ValidationError) -> ConfigErr
     return ConfigError(source, key, first["msg"])
 
 
-def _read_yaml(path: Path) -> Any:
+def read_yaml(path: Path) -> Any:
+    """A YAML file's data; errors name the file (and the line, for syntax)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open(encoding="utf-8") as stream:
+            return yaml.safe_load(stream)
     except OSError as exc:
         raise ConfigError(str(path), "(file)", exc.strerror or str(exc)) from exc
-    try:
-        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(str(path), "(syntax)", str(exc)) from exc
 
@@ -45,7 +45,12 @@ def _read_yaml(path: Path) -> Any:
 def load_mapping(name_or_path: str) -> Mapping:
     """Load and validate a mapping profile or file."""
     path = profile_path(name_or_path)
-    data = _read_yaml(path)
+    if not path.exists() and not name_or_path.endswith((".yaml", ".yml")):
+        raise ConfigError(
+            "mapping", name_or_path,
+            f"no such profile; shipped profiles: {', '.join(PROFILES)}, or give a YAML file path",
+        )
+    data = read_yaml(path)
     try:
         return Mapping.model_validate(data)
     except ValidationError as exc:

@@ -3,7 +3,7 @@
 from pydantic import ValidationError
 from scim2_models import Error, InvalidValueException, SCIMException, ScimPolicy
 
-__all__ = ["POLICY", "validation_error"]
+__all__ = ["POLICY", "readable", "validation_error"]
 
 POLICY = ScimPolicy(
     # Entra's default dialect: a remove's value list selects what goes.
@@ -23,3 +23,18 @@ def validation_error(error: ValidationError) -> SCIMException:
     if exc is not None:
         return exc
     return InvalidValueException(detail=first.detail)
+
+
+def readable(exc: SCIMException) -> SCIMException:
+    """The same error with pydantic's report turned into one line.
+
+    scim2-models raises PATCH value errors with the whole pydantic text as
+    detail ("1 validation error for User ... For further information visit
+    ..."): a client needs the attribute and the reason only.
+    """
+    cause = exc.__cause__
+    if isinstance(cause, ValidationError) and "validation error" in exc.detail:
+        better = validation_error(cause)
+        better.__cause__ = cause
+        return better
+    return exc

@@ -26,15 +26,32 @@ def values_of(entry: Entry, name: str) -> list[str]:
     return []
 
 
+MAX_NAME_BYTES = 200
+"""Longest naming value: slapd's mdb back-end keys entries by DN and
+answers an unexplained "other" (80) past about 240 bytes."""
+
+
 def rdn_value(rmap: ResourceMap, values: LdapValues) -> str:
-    """The value that names the entry, or 400 when the request lacks it."""
+    """The value that names the entry, or 400 when it cannot name one."""
     rdn = rmap.rdn_map
     found = values.get(rdn.ldap)
     if not found or rdn.ldap in values.get(DERIVED, []):
+        hint = " (in Entra, map objectId to externalId)" if rdn.scim == "externalId" else ""
         raise InvalidValueException(
-            detail=f"{rdn.scim} is required: it names the directory entry"
+            detail=f"{rdn.scim} is required: it names the directory entry{hint}"
         )
-    return found[0]
+    value = found[0]
+    if not value.strip():
+        raise InvalidValueException(detail=f"{rdn.scim} must not be blank")
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        raise InvalidValueException(
+            detail=f"{rdn.scim} must not contain control characters (it names the entry)"
+        )
+    if len(value.encode("utf-8")) > MAX_NAME_BYTES:
+        raise InvalidValueException(
+            detail=f"{rdn.scim} is longer than the {MAX_NAME_BYTES} bytes a directory name can hold"
+        )
+    return value
 
 
 def diff(rmap: ResourceMap, old: Entry, new: LdapValues) -> list[Change]:

@@ -44,7 +44,8 @@ async def resolve_members(users: References, ids: Iterable[str]) -> dict[str, st
     if missing:
         shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
         raise InvalidValueException(
-            detail=f"No user has id {shown}; no member was changed"
+            detail=f"No user has id {shown} (members and managers must be"
+            " provisioned users); nothing was changed"
         )
     return found
 

@@ -7,24 +7,29 @@ nothing). A rename is a MODRDN before that modify, renamed back if the
 modify fails; a refused rename therefore changes nothing at all.
 """
 
-from typing import Any
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from scim2_models import (
     Context,
     InvalidValueException,
     MutabilityException,
+    NotFoundException,
     SCIMException,
     UniquenessException,
 )
 
 from ..directory.client import Change, Entry
+from ..errors import DirectoryUnavailable
 from ..mapping.convert import LdapValues, dn_key, reference_dns, reference_ids, to_ldap
 from ..mapping.dn import build_dn, escape_rdn_value, split_dn
 from ..mapping.filters import escape_filter_value
 from ..scim.dialects import normalize_patch, normalize_resource
 from ..scim.members import MemberChanges, split_member_operations
-from ..scim.policy import POLICY, validation_error
+from ..scim.policy import POLICY, readable, validation_error
 from ..scim.schemas import ResourceKind
 from .changes import (
     assertion_for,
@@ -43,6 +48,7 @@ from .references import drop_vanished_members, repoint_references
 __all__ = ["create_resource", "delete_resource", "patch_resource", "replace_resource"]
 
 PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+T = TypeVar("T")
 
 
 def _validate(kind: ResourceKind, body: Any, ctx: Context) -> dict[str, Any]:
@@ -189,7 +195,7 @@ async def _write(
     return dn
 
 
-async def replace_resource(
+async def _replace_once(
     backend: Backend,
     kind: ResourceKind,
     ident: str,
@@ -197,7 +203,6 @@ async def replace_resource(
     base_url: str,
     if_match: str | None,
 ) -> dict[str, Any]:
-    """PUT: the stored resource becomes exactly the body."""
     if isinstance(body, dict) and body.get("id") not in (None, ident):
         raise MutabilityException(detail="id cannot change; it is assigned by the bridge")
     payload = _validate(kind, body, Context.RESOURCE_REPLACEMENT_REQUEST)
@@ -259,6 +264,8 @@ def _patched(
         patch.patch(resource, scim_policy=POLICY)
     except ValidationError as exc:
         raise validation_error(exc) from exc
+    except SCIMException as exc:
+        raise readable(exc) from exc.__cause__
     return resource.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
 
 
@@ -272,7 +279,7 @@ def _split(kind: ResourceKind, body: Any, max_members: int) -> tuple[MemberChang
     return changes, rest
 
 
-async def patch_resource(
+async def _patch_once(
     backend: Backend,
     kind: ResourceKind,
     ident: str,
@@ -283,7 +290,6 @@ async def patch_resource(
     want_body: bool,
     max_members: int,
 ) -> dict[str, Any] | None:
-    """PATCH: attribute changes as one modify, member changes as value edits."""
     changes, rest = _split(kind, body, max_members)
     whole_list = changes.replace is not None or changes.remove_all
     entry = await find_entry(backend, kind, ident, members=whole_list)
@@ -323,10 +329,10 @@ async def _apply_member_changes(
         await _change_members(backend, kind, dn, add, remove)
 
 
-async def delete_resource(
+async def _delete_once(
     backend: Backend, kind: ResourceKind, ident: str, if_match: str | None
 ) -> None:
-    """DELETE: strip every reference to the entry, delete it, sweep again.
+    """One DELETE attempt.
 
     The second sweep catches a member PATCH that resolved this entry's id
     before the delete and wrote its DN while the first sweep ran.
@@ -336,3 +342,77 @@ async def delete_resource(
     await repoint_references(backend, kind, entry.dn, None)
     await backend.directory.delete(entry.dn)
     await repoint_references(backend, kind, entry.dn, None)
+
+
+_ATTEMPTS = 10
+"""Tries of a write whose entry is renamed under it by racing requests."""
+
+
+async def _moved(backend: Backend, kind: ResourceKind, ident: str) -> bool:
+    """Whether the entry still exists: a 404 then means its DN changed."""
+    try:
+        await find_entry(backend, kind, ident, members=False)
+    except NotFoundException:
+        return False
+    return True
+
+
+async def _retrying(
+    backend: Backend, kind: ResourceKind, ident: str, write: Callable[[], Awaitable[T]]
+) -> T:
+    """Run a write; if its entry was renamed meanwhile (the write met "no
+    such object" at the old DN), read it again by id and repeat."""
+    for attempt in range(_ATTEMPTS):
+        try:
+            return await write()
+        except NotFoundException:
+            if not await _moved(backend, kind, ident):
+                raise
+        # Racers that retry in step would collide again: spread them out.
+        await asyncio.sleep(random.uniform(0, 0.005 * (attempt + 1)))
+    raise DirectoryUnavailable(
+        detail="The resource is being renamed concurrently; retry the request"
+    )
+
+
+async def replace_resource(
+    backend: Backend,
+    kind: ResourceKind,
+    ident: str,
+    body: Any,
+    base_url: str,
+    if_match: str | None,
+) -> dict[str, Any]:
+    """PUT: the stored resource becomes exactly the body."""
+    return await _retrying(
+        backend, kind, ident,
+        lambda: _replace_once(backend, kind, ident, body, base_url, if_match),
+    )
+
+
+async def patch_resource(
+    backend: Backend,
+    kind: ResourceKind,
+    ident: str,
+    body: Any,
+    base_url: str,
+    if_match: str | None,
+    *,
+    want_body: bool,
+    max_members: int,
+) -> dict[str, Any] | None:
+    """PATCH: attribute changes as one modify, member changes as value edits."""
+    return await _retrying(
+        backend, kind, ident,
+        lambda: _patch_once(
+            backend, kind, ident, body, base_url, if_match,
+            want_body=want_body, max_members=max_members,
+        ),
+    )
+
+
+async def delete_resource(
+    backend: Backend, kind: ResourceKind, ident: str, if_match: str | None
+) -> None:
+    """DELETE: strip every reference to the entry, delete it, sweep again."""
+    await _retrying(backend, kind, ident, lambda: _delete_once(backend, kind, ident, if_match))

@@ -38,6 +38,11 @@ def _too_deep(text: str, limit: int) -> bool:
     return False
 
 
+def _not_json(name: str) -> Any:
+    # Python's parser takes NaN and Infinity; RFC 8259 JSON has neither.
+    raise json.JSONDecodeError(f"{name} is not a JSON value", name, 0)
+
+
 async def read_json(
     request: web.Request, *, max_bytes: int, max_depth: int, timeout: float = 60.0
 ) -> Any:
@@ -64,7 +69,7 @@ async def read_json(
     if _too_deep(text, max_depth):
         raise InvalidSyntaxException(detail=f"The JSON nests deeper than {max_depth} levels")
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_not_json)
     except (json.JSONDecodeError, RecursionError) as exc:
         raise InvalidSyntaxException(detail=f"The body is not valid JSON: {exc}") from exc
 

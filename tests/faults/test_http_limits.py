@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bridge.cli import server_options
+from bridge.web.server import server_options
 from bridge.config import Limits
 from tests.support import JSON, SCIM, Stack, new_token
 
