@@ -8,9 +8,10 @@ modify fails; a refused rename therefore changes nothing at all.
 """
 
 import asyncio
+import functools
 import random
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from pydantic import ValidationError
 from scim2_models import (
@@ -49,6 +50,7 @@ __all__ = ["create_resource", "delete_resource", "patch_resource", "replace_reso
 
 PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 def _validate(kind: ResourceKind, body: Any, ctx: Context) -> dict[str, Any]:
@@ -375,44 +377,27 @@ async def _retrying(
     )
 
 
-async def replace_resource(
-    backend: Backend,
-    kind: ResourceKind,
-    ident: str,
-    body: Any,
-    base_url: str,
-    if_match: str | None,
-) -> dict[str, Any]:
-    """PUT: the stored resource becomes exactly the body."""
-    return await _retrying(
-        backend, kind, ident,
-        lambda: _replace_once(backend, kind, ident, body, base_url, if_match),
-    )
+def _follows_renames(
+    write: Callable[Concatenate[Backend, ResourceKind, str, P], Awaitable[T]],
+) -> Callable[Concatenate[Backend, ResourceKind, str, P], Awaitable[T]]:
+    """Make a write on one id survive racing renames of its entry."""
+
+    @functools.wraps(write)
+    async def wrapper(
+        backend: Backend, kind: ResourceKind, ident: str, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        return await _retrying(
+            backend, kind, ident, lambda: write(backend, kind, ident, *args, **kwargs)
+        )
+
+    return wrapper
 
 
-async def patch_resource(
-    backend: Backend,
-    kind: ResourceKind,
-    ident: str,
-    body: Any,
-    base_url: str,
-    if_match: str | None,
-    *,
-    want_body: bool,
-    max_members: int,
-) -> dict[str, Any] | None:
-    """PATCH: attribute changes as one modify, member changes as value edits."""
-    return await _retrying(
-        backend, kind, ident,
-        lambda: _patch_once(
-            backend, kind, ident, body, base_url, if_match,
-            want_body=want_body, max_members=max_members,
-        ),
-    )
+replace_resource = _follows_renames(_replace_once)
+"""PUT: the stored resource becomes exactly the body."""
 
+patch_resource = _follows_renames(_patch_once)
+"""PATCH: attribute changes as one modify, member changes as value edits."""
 
-async def delete_resource(
-    backend: Backend, kind: ResourceKind, ident: str, if_match: str | None
-) -> None:
-    """DELETE: strip every reference to the entry, delete it, sweep again."""
-    await _retrying(backend, kind, ident, lambda: _delete_once(backend, kind, ident, if_match))
+delete_resource = _follows_renames(_delete_once)
+"""DELETE: strip every reference to the entry, delete it, sweep again."""
