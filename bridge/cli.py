@@ -8,17 +8,20 @@ starts anyway, and ``/readyz`` answers 503 until it can).
 
 import argparse
 import asyncio
+import secrets
 import sys
 from pathlib import Path
 
 from aiohttp import web
 
 from .config import Settings, check_tokens, load_settings, read_password, read_secret
-from .directory.client import Directory
-from .directory.errors import BindRefused
+from .directory.client import Directory, Entry
+from .directory.errors import AccessDenied, BindRefused
 from .errors import ConfigError, DirectoryUnavailable
 from .logs import configure_logging
+from .mapping.dn import build_dn
 from .mapping.load import load_mapping
+from .mapping.model import Mapping
 from .slapd import schema_ldif_path
 from .web.app import create_app
 from .web.server import server_options
@@ -119,11 +122,33 @@ def _check(args: argparse.Namespace) -> int:
     _, password = _secrets(settings, source)
     mapping = load_mapping(settings.mapping)
     _probe(settings, password, source)
+    asyncio.run(_write_probe(settings, password, mapping, source))
     print(
         f"config ok; mapping: {mapping.description};"
-        f" directory answers as {settings.directory.bind_dn}"
+        f" directory answers as {settings.directory.bind_dn}, and lets it write"
+        f" under {mapping.groups.base}"
     )
     return 0
+
+
+async def _write_probe(settings: Settings, password: str, mapping: Mapping, source: str) -> None:
+    """Add and delete an empty group: proves the ACL lets the bridge write.
+
+    An empty group is the one entry the records system could import for a
+    moment without harm (no member, no user).
+    """
+    groups = mapping.groups
+    name = f"scim-bridge-check-{secrets.token_hex(4)}"
+    dn = build_dn(groups.rdn, name, groups.base)
+    attrs = {"objectClass": list(groups.object_classes), groups.rdn: [name], "cn": [name]}
+    directory = Directory(settings.directory, password)
+    try:
+        await directory.add(dn, attrs)
+        await directory.delete((await directory.read(dn, ["1.1"]) or Entry(dn)).dn)
+    except AccessDenied as exc:
+        raise ConfigError(source, "directory.bind_dn", f"{exc.detail} ({groups.base})") from exc
+    finally:
+        directory.close()
 
 
 def _say(message: str) -> None:

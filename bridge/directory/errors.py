@@ -27,6 +27,7 @@ from ..errors import DirectoryFailure, DirectoryUnavailable
 
 __all__ = [
     "ALREADY_EXISTS",
+    "AccessDenied",
     "INVALID_CREDENTIALS",
     "NO_SUCH_ATTRIBUTE",
     "VALUE_EXISTS",
@@ -76,6 +77,11 @@ class Unreachable(DirectoryUnavailable):
         self.timed_out = timed_out
 
 
+class AccessDenied(DirectoryFailure):
+    """The directory's ACL does not let the bridge's account do this
+    (insufficientAccessRights, 50): a deployment problem, not the client's."""
+
+
 class BindRefused(Unreachable):
     """The directory rejected the bind DN and password (invalidCredentials)."""
 
@@ -106,6 +112,11 @@ def check_result(result: dict[str, Any], *, operation: str, dn: str = "") -> Non
         )
     if code in _UNAVAILABLE:
         raise DirectoryUnavailable(detail="The directory is busy or unavailable")
+    if code == 50:
+        log.error("LDAP %s refused: the bind account lacks access rights", operation, extra={"dn": dn})
+        raise AccessDenied(
+            detail=f"The directory does not allow the bridge's account to {operation} here"
+        )
     log.error(
         "LDAP %s failed: result %s %s", operation, code, message, extra={"dn": dn}
     )

@@ -133,14 +133,35 @@ def test_serve_refuses_a_token_shorter_than_32_characters(
 def test_check_proves_the_settings_and_the_bind(
     module_stack: Stack, tmp_path: Path
 ) -> None:
-    """check exits 0 when the directory accepts the bind."""
+    """check exits 0 when the directory accepts the bind and a probe write;
+    the probe (an empty group, added then deleted) is audited like any write."""
     config = write_config(tmp_path, module_stack)
     env = cli_env(tokens=new_token(), password=module_stack.writer.password)
 
     done = run_cli(config, env, "check")
 
-    assert (done.returncode, done.stderr) == (0, "")
+    audited = [line.split(" bridge.audit ")[1].split(" ")[0] for line in done.stderr.splitlines()]
+    assert (done.returncode, audited) == (0, ["add", "delete"])
     assert done.stdout.startswith("config ok; mapping: ")
+
+
+def test_check_refuses_an_account_that_may_not_write(
+    module_stack: Stack, tmp_path: Path
+) -> None:
+    """check proves write access, not just the bind: a read-only account
+    (the records system's sync DN) is a configuration error, exit 2, and
+    its probe leaves nothing behind."""
+    config = write_config(tmp_path, module_stack, directory={"bind_dn": module_stack.reader.dn})
+    env = cli_env(tokens=new_token(), password=module_stack.reader.password)
+
+    done = run_cli(config, env, "check")
+
+    assert done.returncode == 2
+    assert "does not allow the bridge's account to add" in done.stderr
+    assert "ou=groups,dc=example,dc=org" in done.stderr
+    admin = module_stack.admin()
+    admin.search("ou=groups,dc=example,dc=org", "(cn=scim-bridge-check-*)")
+    assert admin.entries == []
 
 
 def test_check_fails_with_exit_3_when_the_directory_is_down(
@@ -174,7 +195,7 @@ def test_a_bind_password_with_a_comma_and_a_space_is_used_whole(
 
     done = run_cli(config, env, "check")
 
-    assert (done.returncode, done.stderr) == (0, "")
+    assert (done.returncode, _problems(done.stderr)) == (0, [])
 
 
 def test_a_bind_password_file_loses_only_its_final_line_break(
@@ -189,4 +210,9 @@ def test_a_bind_password_file_loses_only_its_final_line_break(
 
     done = run_cli(config, cli_env(tokens=new_token(), password=None), "check")
 
-    assert (done.returncode, done.stderr) == (0, "")
+    assert (done.returncode, _problems(done.stderr)) == (0, [])
+
+
+def _problems(stderr: str) -> list[str]:
+    """Lines of stderr other than the audit lines of check's probe write."""
+    return [line for line in stderr.splitlines() if " bridge.audit " not in line]
