@@ -107,12 +107,18 @@ def _scale_rows(results: dict[str, Any]) -> list[Row]:
             "<= 1.3", scale["lookup_ratio"] <= 1.3,
         ),
     ]
+    mid = scale["lookup_mid"]
+    rows.append(Row(
+        f"    and at {sizes['mid_users']:,} users",
+        f"p50 {mid['p50_ms']:.2f} ms: ratio {scale['lookup_mid_ratio']:.2f} to {sizes['small_users']:,}",
+    ))
     direct = scale["lookup_direct"]
     for label in ("bridge filter", "uid only"):
-        small, large = direct[f"{label} small"], direct[f"{label} large"]
+        small, mid, large = (direct[f"{label} {name}"]["p50_ms"] for name in ("small", "mid", "large"))
         rows.append(Row(
-            f"    ldap3 direct, {label}",
-            f"p50 {small['p50_ms']:.2f} / {large['p50_ms']:.2f} ms: ratio {direct[label + ' ratio']:.2f}",
+            f"    ldap3 direct, {label}: small / mid / large",
+            f"p50 {small:.2f} / {mid:.2f} / {large:.2f} ms: ratios"
+            f" {direct[label + ' mid ratio']:.2f}, {direct[label + ' large ratio']:.2f}",
         ))
     operations = (("add 1 member", "add", "add member"), ("read, members excluded", "read", "read"))
     for what, key, label in operations:

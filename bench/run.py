@@ -60,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--patch-size", type=int, default=100, help="most members per PATCH (default 100)")
     parser.add_argument("--pool-size", type=int, default=8, help="the bridge's LDAP connections (its default, 8)")
     parser.add_argument("--scale-users", type=int, default=100_000, help="directory size of measurement 3")
+    parser.add_argument("--mid-users", type=int, default=60_000, help="the in-between size of measurement 3")
     parser.add_argument("--big-group", type=int, default=50_000, help="members of the big group of measurement 4")
     parser.add_argument("--lookups", type=int, default=1_000, help="GETs sampled per size in measurement 3")
     parser.add_argument("--quick", action="store_true", help="smoke run: 1,000 users, 10,000-user directory, 5,000-member group")
@@ -73,6 +74,7 @@ def _settings(args: argparse.Namespace) -> argparse.Namespace:
     if args.quick:
         args.users = min(args.users, 1_000)
         args.scale_users = min(args.scale_users, 10_000)
+        args.mid_users = min(args.mid_users, 5_000)
         args.big_group = min(args.big_group, 5_000)
         args.lookups = min(args.lookups, 300)
     return args
@@ -166,11 +168,11 @@ async def _reference(keys: Secrets, population: Population, args: argparse.Names
 
 async def _scale(spec: SlapdSpec, writer: ServiceAccount, keys: Secrets, args: argparse.Namespace) -> dict[str, Any]:
     settings = ScaleSettings(
-        large_users=args.scale_users, big_group=args.big_group, lookups=args.lookups,
+        large_users=args.scale_users, mid_users=min(args.mid_users, args.scale_users), big_group=args.big_group, lookups=args.lookups,
         member_adds=50 if args.quick else 200, group_reads=50 if args.quick else 200, pool_size=args.pool_size,
     )
-    with LocalSlapd(spec) as small, LocalSlapd(spec) as large:
-        return await measure_scale(small, large, writer, keys, settings)
+    with LocalSlapd(spec) as small, LocalSlapd(spec) as mid, LocalSlapd(spec) as large:
+        return await measure_scale({"small": small, "mid": mid, "large": large}, writer, keys, settings)
 
 
 def _step(name: str) -> None:
@@ -198,9 +200,21 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         if "scale" in wanted:
             _step(f"size independence: {args.scale_users} users, {args.big_group}-member group")
             results["scale"] = await _scale(spec, writer, keys, args)
+    except BaseException:
+        _show_logs(keys)
+        raise
     finally:
         remove_secrets(keys)
     return results
+
+
+def _show_logs(keys: Secrets) -> None:
+    """The end of every server log, before the run's directory goes."""
+    for log in sorted(keys.root.glob("*.log")):
+        lines = log.read_text(errors="replace").splitlines()
+        failures = [i for i, line in enumerate(lines) if " ERROR " in line or " WARNING " in line]
+        shown = lines[failures[0] : failures[0] + 60] if failures else lines[-20:]
+        print(f"--- {log.name} ---", *shown, sep="\n", file=sys.stderr)
 
 
 def main() -> None:

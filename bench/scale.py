@@ -1,15 +1,15 @@
 """Size independence: lookups at 1,000 and 100,000 users, edits of huge groups.
 
-Two fresh slapds of the benchmark's spec are filled offline with
+Three fresh slapds of the benchmark's spec are filled offline with
 ``slapadd`` (entries of exactly the bridge's shape, with ``entryUUID`` set
-so their SCIM ids are known): one with the small population, one with the
-large population and two groups, a small one and a big one. Each has its
-own bridge, and requests go one at a time (latency, not throughput),
-alternating between the two sides so that a change in the machine's load
-falls on both alike:
+so their SCIM ids are known): small, mid-sized (see
+:attr:`ScaleSettings.mid_users`) and large, the large one with two groups,
+a small one and a big one. Each has its own bridge, and requests go one at
+a time (latency, not throughput), alternating between the directories so
+that a change in the machine's load falls on all alike:
 
-* ``userName eq`` existence GETs of random existing users, small directory
-  then large;
+* ``userName eq`` existence GETs of random existing users, in turn in each
+  directory;
 * adding one new member to each group, small group then big;
 * reading each group with ``excludedAttributes=members``, likewise.
 
@@ -20,6 +20,7 @@ growth with the group's size is shown beside the bridge's.
 import json
 import random
 import uuid
+from contextlib import AsyncExitStack, ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,10 @@ class ScaleSettings:
     """Sizes and sample counts of the size-independence measurements."""
 
     small_users: int = 1_000
+    mid_users: int = 60_000
+    """Just under 65,536 entries, where slapd's index lists are longest
+    before they turn into ranges (back-mdb's IDL limit): the slowest size
+    for filters that AND objectClass terms."""
     large_users: int = 100_000
     small_group: int = 10
     big_group: int = 50_000
@@ -178,37 +183,44 @@ def _ratio(report: dict[str, Any], big: str, small: str) -> float:
 
 
 async def measure_scale(
-    small: LocalSlapd, large: LocalSlapd, writer: ServiceAccount, keys: Secrets, settings: ScaleSettings
+    slapds: dict[str, LocalSlapd], writer: ServiceAccount, keys: Secrets, settings: ScaleSettings
 ) -> dict[str, Any]:
-    """Measurements 3 and 4 of the benchmark, on two fresh slapds."""
+    """Measurements 3 and 4 of the benchmark, on fresh slapds named
+    ``small``, ``mid`` and ``large`` (the groups live in ``large``)."""
     population = Population(load_mapping("inetorgperson"), settings.large_users, prefix="scale")
     loaded = _Loaded(population, [str(uuid.uuid4()) for _ in range(settings.large_users)])
-    _slapadd(small, _user_records(loaded, 0, settings.small_users), keys.root, "small")
-    records = _user_records(loaded, 0, settings.large_users)
-    records.append(_group_record(loaded, "small", 0, settings.small_group))
-    records.append(_group_record(loaded, "big", 1, settings.big_group))
-    _slapadd(large, records, keys.root, "large")
-    del records
-    sizes = {"small": settings.small_users, "large": settings.large_users}
+    sizes = {"small": settings.small_users, "mid": settings.mid_users, "large": settings.large_users}
+    for name, slapd in slapds.items():
+        records = _user_records(loaded, 0, sizes[name])
+        if name == "large":
+            records.append(_group_record(loaded, "small", 0, settings.small_group))
+            records.append(_group_record(loaded, "big", 1, settings.big_group))
+        _slapadd(slapd, records, keys.root, name)
+        del records
     result: dict[str, Any] = {"settings": settings.__dict__}
-    with (
-        start_bridge(small, writer, keys, "scale-small", settings.pool_size) as small_bridge,
-        start_bridge(large, writer, keys, "scale-large", settings.pool_size) as large_bridge,
-    ):
-        async with session(keys.token, 1) as one, session(keys.token, 1) as other:
+    with ExitStack() as stack:
+        bridges = {
+            name: stack.enter_context(start_bridge(slapd, writer, keys, f"scale-{name}", settings.pool_size))
+            for name, slapd in slapds.items()
+        }
+        async with AsyncExitStack() as sessions:
             clients = {
-                "small": ScimClient(one, small_bridge.origin + "/scim/v2"),
-                "large": ScimClient(other, large_bridge.origin + "/scim/v2"),
+                name: ScimClient(await sessions.enter_async_context(session(keys.token, 1)), bridge.origin + "/scim/v2")
+                for name, bridge in bridges.items()
             }
             found = await _lookups(clients, loaded, sizes, settings.lookups)
             result["groups_bridge"] = await _group_ops(clients["large"], loaded, settings)
-    result["lookup_small"], result["lookup_large"] = found["small"], found["large"]
-    result["lookup_direct"] = _direct_lookups({"small": small, "large": large}, writer, loaded, sizes, settings.lookups)
-    result["groups_direct"] = _direct_group_ops(large, writer, loaded, settings)
+    for name in slapds:
+        result[f"lookup_{name}"] = found[name]
+    result["lookup_direct"] = _direct_lookups(slapds, writer, loaded, sizes, settings.lookups)
+    result["groups_direct"] = _direct_group_ops(slapds["large"], writer, loaded, settings)
     result["lookup_ratio"] = round(result["lookup_large"]["p50_ms"] / result["lookup_small"]["p50_ms"], 3)
+    result["lookup_mid_ratio"] = round(result["lookup_mid"]["p50_ms"] / result["lookup_small"]["p50_ms"], 3)
     direct = result["lookup_direct"]
     for label in ("bridge filter", "uid only"):
-        direct[f"{label} ratio"] = round(direct[f"{label} large"]["p50_ms"] / direct[f"{label} small"]["p50_ms"], 3)
+        for name in ("mid", "large"):
+            ratio = direct[f"{label} {name}"]["p50_ms"] / direct[f"{label} small"]["p50_ms"]
+            direct[f"{label} {name} ratio"] = round(ratio, 3)
     for side in ("groups_bridge", "groups_direct"):
         block = result[side]
         block["add_ratio"] = _ratio(block, "add member big", "add member small")
