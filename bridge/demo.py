@@ -104,7 +104,7 @@ async def _run(profile: str, port: int, replay: bool, stop_after: bool) -> None:
         await site.start()
         bound = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         base_url = f"http://127.0.0.1:{bound}{settings.base_path}"
-        _banner(base_url, token, slapd, reader, mapping)
+        _banner(base_url, token, slapd, (writer, reader), mapping, stop_after=stop_after)
         try:
             if replay:
                 print("Replaying the recorded Entra cycle:")
@@ -118,13 +118,26 @@ async def _run(profile: str, port: int, replay: bool, stop_after: bool) -> None:
     print("Stopped the bridge and slapd.")
 
 
-def _banner(base_url: str, token: str, slapd: LocalSlapd, reader: ServiceAccount, mapping: Mapping) -> None:
+def _banner(
+    base_url: str,
+    token: str,
+    slapd: LocalSlapd,
+    accounts: tuple[ServiceAccount, ServiceAccount],
+    mapping: Mapping,
+    *,
+    stop_after: bool,
+) -> None:
+    # Everything printed here is generated for this run and dies with it.
+    writer, reader = accounts
     print(f"SCIM base URL (Entra 'Tenant URL'): {base_url}")
     print(f"Bearer token (Entra 'Secret Token'), valid for this run only: {token}")
     print(f"Directory: {slapd.uri}  people: {mapping.users.base}  groups: {mapping.groups.base}")
-    print("Look at it as the records system's sync account:")
+    print(f"Bridge account (to try `serve` against it): {writer.dn}  password: {writer.password}")
+    print("Look at the directory as the records system's sync account:")
     print(f"  ldapsearch -x -H {slapd.uri} -D '{reader.dn}' -w '{reader.password}' -b '{mapping.users.base}'")
-    print("Press Ctrl-C to stop.", flush=True)
+    if not stop_after:
+        print("Press Ctrl-C to stop.")
+    print(flush=True)
 
 
 async def _wait_for_interrupt() -> None:

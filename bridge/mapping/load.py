@@ -11,7 +11,16 @@ from .model import Mapping
 
 __all__ = ["PROFILES", "load_mapping", "profile_path", "read_yaml", "validation_to_config_error"]
 
-_SHIPPED = Path(__file__).resolve().parent.parent.parent / "mappings"
+def _shipped() -> Path:
+    """The folder of the shipped profiles: ``mappings/`` in a checkout,
+    the ``bridge.mappings`` package data once installed."""
+    package = Path(__file__).resolve().parent.parent
+    checkout = package.parent / "mappings"
+    if (checkout / "inetorgperson.yaml").exists():
+        return checkout
+    return package / "mappings"
+
+
 
 PROFILES = {"inetorgperson": "inetorgperson.yaml", "records": "records.yaml"}
 """The profiles the repository ships, by the short name config files use."""
@@ -20,7 +29,7 @@ PROFILES = {"inetorgperson": "inetorgperson.yaml", "records": "records.yaml"}
 def profile_path(name_or_path: str) -> Path:
     """Resolve a shipped profile name, or return the path as given."""
     if name_or_path in PROFILES:
-        return _SHIPPED / PROFILES[name_or_path]
+        return _shipped() / PROFILES[name_or_path]
     return Path(name_or_path)
 
 
