@@ -132,6 +132,7 @@ def _banner(
     print(f"SCIM base URL (Entra 'Tenant URL'): {base_url}")
     print(f"Bearer token (Entra 'Secret Token'), valid for this run only: {token}")
     print(f"Directory: {slapd.uri}  people: {mapping.users.base}  groups: {mapping.groups.base}")
+    print(f"Its cn=config, a reference for your own slapd: {slapd.workdir / 'slapd.d'}")
     print(f"Bridge account (to try `serve` against it): {writer.dn}  password: {writer.password}")
     print("Look at the directory as the records system's sync account:")
     print(f"  ldapsearch -x -H {slapd.uri} -D '{reader.dn}' -w '{reader.password}' -b '{mapping.users.base}'")
