@@ -22,6 +22,7 @@ __all__ = [
     "directory_state",
     "fill",
     "found_ids",
+    "quoted",
     "send",
 ]
 
@@ -54,9 +55,12 @@ def directory_state(stack: Stack) -> list[tuple[str, dict]]:
 
 
 def fill(value: Any, names: Mapping[str, str]) -> Any:
-    """``value`` with ``{user}``-style placeholders in every string replaced."""
+    """``value`` with ``{user}``-style placeholders in every string replaced
+    (other braces are left alone: generated text may hold some)."""
     if isinstance(value, str):
-        return value.format_map(names)
+        for name, replacement in names.items():
+            value = value.replace(f"{{{name}}}", replacement)
+        return value
     if isinstance(value, list | tuple):
         return type(value)(fill(item, names) for item in value)
     if isinstance(value, dict):
@@ -86,6 +90,11 @@ async def send(
     if response.status == 204:
         return Answer(204, None)
     return Answer(response.status, await scim_body(response))
+
+
+def quoted(value: str) -> str:
+    """A SCIM filter string literal holding exactly ``value``."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 async def found_ids(client: TestClient, endpoint: str, scim_filter: str) -> Answer:
