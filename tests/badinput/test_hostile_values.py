@@ -445,6 +445,11 @@ LONG = [
 # fmt: on
 
 
+def _long_value(t: str, size: int) -> str:
+    """``size`` characters: the tag, a non-ASCII letter and a filter special."""
+    return (f"{t}é*" * size)[:size]
+
+
 def _long_body(endpoint: str, field: str, value: str, t: str) -> dict[str, Any]:
     if endpoint == "Groups":
         return {"schemas": GROUP_SCHEMAS, "displayName": value}
@@ -460,7 +465,7 @@ async def test_a_very_long_value_is_stored_whole_or_refused_cleanly(
 ) -> None:
     """1,000 and 100,000 characters: 201, echoed and found; or a clean 4xx."""
     t = tag()
-    value = (f"{t}é*" * size)[:size]
+    value = _long_value(t, size)
     before = directory_state(general_stack)
 
     async with _population(bridge, endpoint) as created:
@@ -490,7 +495,7 @@ async def test_a_very_long_value_by_patch_is_stored_whole_or_refused_cleanly(
 ) -> None:
     """A PATCH (a rename, for the naming attribute): 2xx and echoed, or 4xx."""
     t = tag()
-    value = (f"{t}é*" * size)[:size]
+    value = _long_value(t, size)
     async with _population(bridge, endpoint) as created:
         made = await created.create(_long_body(endpoint, field, f"hv {t}", t), "")
         ident = made.body["id"]
