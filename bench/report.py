@@ -41,7 +41,12 @@ def machine() -> dict[str, Any]:
             memory_kib = int(line.split()[1])
     slapd = subprocess.run(["/usr/sbin/slapd", "-VV"], capture_output=True, text=True, check=False)
     version = (slapd.stderr or slapd.stdout).strip().splitlines()
+    git = subprocess.run(
+        ["git", "describe", "--always", "--dirty"], capture_output=True, text=True, check=False,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     return {
+        "commit": git.stdout.strip(),
         "cpu_model": model,
         "nproc": os.cpu_count(),
         "memory_gib": round(memory_kib / 1024**2, 1),
