@@ -17,7 +17,13 @@ from typing import Any
 import aiohttp
 
 from .stats import Latencies, Phase
-from .workload import Population, chunks, group_filter_path, patch_body, user_filter_path
+from .workload import (
+    Population,
+    chunks,
+    group_filter_path,
+    patch_body,
+    user_filter_path,
+)
 
 __all__ = ["ScimClient", "replay_groups", "replay_users"]
 
@@ -36,8 +42,13 @@ class ScimClient:
     base: str
 
     async def call(
-        self, latencies: Latencies, label: str, method: str, path: str,
-        body: bytes | None, expect: int,
+        self,
+        latencies: Latencies,
+        label: str,
+        method: str,
+        path: str,
+        body: bytes | None,
+        expect: int,
     ) -> Any:
         """Send one request; record its latency; return the JSON answer."""
         started = time.perf_counter()
@@ -45,7 +56,9 @@ class ScimClient:
             raw = await answer.read()
         latencies.add(label, time.perf_counter() - started)
         if answer.status != expect:
-            raise RequestFailed(f"{method} {path}: {answer.status}, expected {expect}: {raw[:300]!r}")
+            raise RequestFailed(
+                f"{method} {path}: {answer.status}, expected {expect}: {raw[:300]!r}"
+            )
         return json.loads(raw) if raw else None
 
 
@@ -56,7 +69,9 @@ def session(token: str, concurrency: int) -> aiohttp.ClientSession:
     return aiohttp.ClientSession(headers=headers, connector=connector)
 
 
-async def in_workers(count: int, items: int, work: Callable[[int], Awaitable[None]]) -> None:
+async def in_workers(
+    count: int, items: int, work: Callable[[int], Awaitable[None]]
+) -> None:
     """Run ``work(i)`` for every ``i < items`` on ``count`` workers."""
     cursor = iter(range(items))
 
@@ -76,12 +91,18 @@ async def replay_users(
 
     async def one(index: int) -> None:
         found = await client.call(
-            phase.latencies, "GET /Users?filter", "GET",
-            user_filter_path(population.user_name(index)), None, 200,
+            phase.latencies,
+            "GET /Users?filter",
+            "GET",
+            user_filter_path(population.user_name(index)),
+            None,
+            200,
         )
         if found["totalResults"] != 0:
             raise RequestFailed(f"user {index} exists before its POST")
-        created = await client.call(phase.latencies, "POST /Users", "POST", "/Users", bodies[index], 201)
+        created = await client.call(
+            phase.latencies, "POST /Users", "POST", "/Users", bodies[index], 201
+        )
         ids[index] = created["id"]
 
     with phase.clock():
@@ -90,8 +111,12 @@ async def replay_users(
 
 
 async def replay_groups(
-    client: ScimClient, population: Population, user_ids: list[str],
-    concurrency: int, patch_size: int, phase: Phase,
+    client: ScimClient,
+    population: Population,
+    user_ids: list[str],
+    concurrency: int,
+    patch_size: int,
+    phase: Phase,
 ) -> list[str]:
     """Match GET, POST, then member PATCHes for every group; returns ids."""
     ids = [""] * population.groups
@@ -99,20 +124,33 @@ async def replay_groups(
     async def one(index: int) -> None:
         body = population.group(index)
         found = await client.call(
-            phase.latencies, "GET /Groups?filter", "GET",
-            group_filter_path(body["displayName"]), None, 200,
+            phase.latencies,
+            "GET /Groups?filter",
+            "GET",
+            group_filter_path(body["displayName"]),
+            None,
+            200,
         )
         if found["totalResults"] != 0:
             raise RequestFailed(f"group {index} exists before its POST")
         created = await client.call(
-            phase.latencies, "POST /Groups", "POST", "/Groups", json.dumps(body).encode(), 201
+            phase.latencies,
+            "POST /Groups",
+            "POST",
+            "/Groups",
+            json.dumps(body).encode(),
+            201,
         )
         ids[index] = created["id"]
         members = [user_ids[u] for u in population.members_of(index)]
         for part in chunks(members, patch_size):
             await client.call(
-                phase.latencies, "PATCH /Groups members", "PATCH", f"/Groups/{created['id']}",
-                json.dumps(patch_body(part)).encode(), 204,
+                phase.latencies,
+                "PATCH /Groups members",
+                "PATCH",
+                f"/Groups/{created['id']}",
+                json.dumps(patch_body(part)).encode(),
+                204,
             )
 
     with phase.clock():

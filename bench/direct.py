@@ -72,8 +72,12 @@ def _in_threads(count: int, items: int, work: Callable[[int], None]) -> None:
 
 
 def replay_direct(
-    client: DirectClient, population: Population, concurrency: int,
-    patch_size: int, users: Phase, groups: Phase,
+    client: DirectClient,
+    population: Population,
+    concurrency: int,
+    patch_size: int,
+    users: Phase,
+    groups: Phase,
 ) -> None:
     """The replay's LDAP operations, timed per operation and per phase."""
     umap, gmap = population.mapping.users, population.mapping.groups
@@ -86,7 +90,9 @@ def replay_direct(
         conn = client.connection()
         uid = escape_filter_value(population.user_name(index))
         with users.latencies.timed("search uid"):
-            conn.search(umap.base, f"(&{object_filter(umap)}(uid={uid}))", attributes=user_attrs)
+            conn.search(
+                umap.base, f"(&{object_filter(umap)}(uid={uid}))", attributes=user_attrs
+            )
         with users.latencies.timed("add user"):
             conn.add(
                 population.user_dn(index), attributes=population.user_ldap(index),
@@ -98,9 +104,15 @@ def replay_direct(
         dn = population.group_dn(index)
         cn = escape_filter_value(population.group(index)["displayName"])
         with groups.latencies.timed("search cn"):
-            conn.search(gmap.base, f"(&{object_filter(gmap)}(cn={cn}))", attributes=group_attrs)
+            conn.search(
+                gmap.base, f"(&{object_filter(gmap)}(cn={cn}))", attributes=group_attrs
+            )
         with groups.latencies.timed("add group"):
-            conn.add(dn, attributes=population.group_ldap(index, []), controls=[ctl.post_read(OPERATIONAL)])
+            conn.add(
+                dn,
+                attributes=population.group_ldap(index, []),
+                controls=[ctl.post_read(OPERATIONAL)],
+            )
         members = [population.user_dn(u) for u in population.members_of(index)]
         for part in chunks(members, patch_size):
             with groups.latencies.timed("modify add member"):
@@ -129,7 +141,12 @@ def _run_parallel(command: list[str], files: list[Path]) -> float:
     env = {"LDAPNOINIT": "1", "PATH": "/usr/bin:/bin"}
     started = time.perf_counter()
     running = [
-        subprocess.Popen([*command, "-f", str(path)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        subprocess.Popen(
+            [*command, "-f", str(path)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         for path in files
     ]
     failures = []
@@ -144,22 +161,35 @@ def _run_parallel(command: list[str], files: list[Path]) -> float:
 
 
 def replay_ldapmodify(
-    slapd: LocalSlapd, account: ServiceAccount, password_file: Path,
-    population: Population, concurrency: int, patch_size: int, folder: Path,
+    slapd: LocalSlapd,
+    account: ServiceAccount,
+    password_file: Path,
+    population: Population,
+    concurrency: int,
+    patch_size: int,
+    folder: Path,
 ) -> dict[str, Any]:
     """Load the replay's entries with ``ldapmodify``: seconds per phase."""
     gmap = population.mapping.groups
     assert gmap.members is not None
     tool = shutil.which("ldapmodify")
     if tool is None:
-        raise RuntimeError("ldapmodify is missing: install the Debian package ldap-utils")
-    users = [ldif_add(population.user_dn(i), population.user_ldap(i)) for i in range(population.users)]
+        raise RuntimeError(
+            "ldapmodify is missing: install the Debian package ldap-utils"
+        )
+    users = [
+        ldif_add(population.user_dn(i), population.user_ldap(i))
+        for i in range(population.users)
+    ]
     groups = []
     for index in range(population.groups):
         dn = population.group_dn(index)
         record = ldif_add(dn, population.group_ldap(index, []))
         members = [population.user_dn(u) for u in population.members_of(index)]
-        record += "".join(ldif_member_add(dn, gmap.members.ldap, part) for part in chunks(members, patch_size))
+        record += "".join(
+            ldif_member_add(dn, gmap.members.ldap, part)
+            for part in chunks(members, patch_size)
+        )
         groups.append(record)
     command = [tool, "-x", "-H", slapd.uri, "-D", account.dn, "-y", str(password_file)]
     user_files = _ldif_shards(users, concurrency, folder, "users")

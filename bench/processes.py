@@ -66,7 +66,9 @@ def slapd_pid(slapd: LocalSlapd) -> int:
 class ChildServer:
     """One server child process on 127.0.0.1; stopped by its own pid only."""
 
-    def __init__(self, command: list[str], port_file: Path, ready_path: str, log: Path) -> None:
+    def __init__(
+        self, command: list[str], port_file: Path, ready_path: str, log: Path
+    ) -> None:
         """Start ``command``; it writes its port to ``port_file`` when bound."""
         self.log = log
         with log.open("ab") as sink:
@@ -131,7 +133,10 @@ class ChildServer:
         return self
 
     def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         """Stop the child whatever happened."""
         self.stop()
@@ -161,7 +166,9 @@ def start_reference(keys: Secrets) -> ChildServer:
         sys.executable, "-m", "bench.reference",
         "--token-file", str(keys.path("token")), "--port-file", str(port_file),
     ]  # fmt: skip
-    return ChildServer(command, port_file, "/v2/ServiceProviderConfig", keys.path("reference.log"))
+    return ChildServer(
+        command, port_file, "/v2/ServiceProviderConfig", keys.path("reference.log")
+    )
 
 
 def remove_secrets(keys: Secrets) -> None:

@@ -38,7 +38,9 @@ class _TokenApplication(ASGIApplication):
     def check_auth(self, request: ScimRequest) -> None:
         """401 unless the request presents the token."""
         scheme, _, presented = (request.header("Authorization") or "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(presented.encode(), self.token):
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            presented.encode(), self.token
+        ):
             raise UnauthorizedException
 
 

@@ -39,10 +39,15 @@ def machine() -> dict[str, Any]:
     for line in Path("/proc/meminfo").read_text().splitlines():
         if line.startswith("MemTotal:"):
             memory_kib = int(line.split()[1])
-    slapd = subprocess.run(["/usr/sbin/slapd", "-VV"], capture_output=True, text=True, check=False)
+    slapd = subprocess.run(
+        ["/usr/sbin/slapd", "-VV"], capture_output=True, text=True, check=False
+    )
     version = (slapd.stderr or slapd.stdout).strip().splitlines()
     git = subprocess.run(
-        ["git", "describe", "--always", "--dirty"], capture_output=True, text=True, check=False,
+        ["git", "describe", "--always", "--dirty"],
+        capture_output=True,
+        text=True,
+        check=False,
         cwd=Path(__file__).resolve().parent.parent,
     )
     return {
@@ -64,10 +69,13 @@ def _replay_rows(results: dict[str, Any]) -> list[Row]:
     found = []
     for phase in ("users", "groups"):
         block = results["bridge"][phase]
-        found.append(Row(
-            f"1 replay {phase}: {block['operations']} requests",
-            f"{block['per_second']:.0f} req/s in {block['seconds']:.1f} s; {_ms(block['latency']['all'])}",
-        ))
+        found.append(
+            Row(
+                f"1 replay {phase}: {block['operations']} requests",
+                f"{block['per_second']:.0f} req/s in {block['seconds']:.1f} s;"
+                f" {_ms(block['latency']['all'])}",
+            )
+        )
         for label, lat in block["latency"].items():
             if label != "all":
                 found.append(Row(f"    {label}", _ms(lat)))
@@ -80,20 +88,38 @@ def _direct_rows(results: dict[str, Any]) -> list[Row]:
     floor = results["ldapmodify"]
     ratio = bridge / direct["seconds"]
     rows = [
-        Row("2 same LDAP work, ldap3 direct", f"{direct['seconds']:.1f} s (users {direct['users']['seconds']:.1f} s, groups {direct['groups']['seconds']:.1f} s)"),
-        Row("2 ldapmodify (C client) floor", f"{floor['seconds']:.1f} s ({floor['processes']} processes, adds only)"),
-        Row("2 bridge / direct time", f"{ratio:.2f} (bridge {bridge:.1f} s)", "<= 1.5", ratio <= 1.5),
-        Row("    users phase bridge / direct", f"{results['bridge']['users']['seconds'] / direct['users']['seconds']:.2f}"),
+        Row(
+            "2 same LDAP work, ldap3 direct",
+            f"{direct['seconds']:.1f} s (users {direct['users']['seconds']:.1f} s,"
+            f" groups {direct['groups']['seconds']:.1f} s)",
+        ),
+        Row(
+            "2 ldapmodify (C client) floor",
+            f"{floor['seconds']:.1f} s ({floor['processes']} processes, adds only)",
+        ),
+        Row(
+            "2 bridge / direct time",
+            f"{ratio:.2f} (bridge {bridge:.1f} s)",
+            "<= 1.5",
+            ratio <= 1.5,
+        ),
+        Row(
+            "    users phase bridge / direct",
+            f"{results['bridge']['users']['seconds'] / direct['users']['seconds']:.2f}",
+        ),
         Row("    bridge / ldapmodify floor", f"{bridge / floor['seconds']:.2f}"),
     ]
     users = results["settings"]["users"]
     bridge_cpu = results["bridge"]["users"]["cpu_seconds"]
     direct_cpu = direct["users"]["cpu_seconds"]
-    rows.append(Row(
-        "    CPU ms per user (users phase)",
-        f"bridge {_per(bridge_cpu, 'bridge', users)} + slapd {_per(bridge_cpu, 'slapd', users)}"
-        f" | ldap3 {_per(direct_cpu, 'client', users)} + slapd {_per(direct_cpu, 'slapd', users)}",
-    ))
+    rows.append(
+        Row(
+            "    CPU ms per user (users phase)",
+            f"bridge {_per(bridge_cpu, 'bridge', users)} + slapd {_per(bridge_cpu, 'slapd', users)}"
+            f" | ldap3 {_per(direct_cpu, 'client', users)}"
+            f" + slapd {_per(direct_cpu, 'slapd', users)}",
+        )
+    )
     return rows
 
 
@@ -108,35 +134,49 @@ def _scale_rows(results: dict[str, Any]) -> list[Row]:
     rows = [
         Row(
             f"3 userName eq at {sizes['small_users']:,} / {sizes['large_users']:,} users",
-            f"p50 {small['p50_ms']:.2f} / {large['p50_ms']:.2f} ms: ratio {scale['lookup_ratio']:.2f}",
-            "<= 1.3", scale["lookup_ratio"] <= 1.3,
+            f"p50 {small['p50_ms']:.2f} / {large['p50_ms']:.2f} ms:"
+            f" ratio {scale['lookup_ratio']:.2f}",
+            "<= 1.3",
+            scale["lookup_ratio"] <= 1.3,
         ),
     ]
     mid = scale["lookup_mid"]
-    rows.append(Row(
-        f"    and at {sizes['mid_users']:,} users",
-        f"p50 {mid['p50_ms']:.2f} ms: ratio {scale['lookup_mid_ratio']:.2f} to {sizes['small_users']:,}",
-    ))
+    rows.append(
+        Row(
+            f"    and at {sizes['mid_users']:,} users",
+            f"p50 {mid['p50_ms']:.2f} ms:"
+            f" ratio {scale['lookup_mid_ratio']:.2f} to {sizes['small_users']:,}",
+        )
+    )
     direct = scale["lookup_direct"]
     for label in ("bridge filter", "uid only"):
-        small, mid, large = (direct[f"{label} {name}"]["p50_ms"] for name in ("small", "mid", "large"))
-        rows.append(Row(
-            f"    ldap3 direct, {label}: small / mid / large",
-            f"p50 {small:.2f} / {mid:.2f} / {large:.2f} ms: ratios"
-            f" {direct[label + ' mid ratio']:.2f}, {direct[label + ' large ratio']:.2f}",
-        ))
-    operations = (("add 1 member", "add", "add member"), ("read, members excluded", "read", "read"))
+        small, mid, large = (
+            direct[f"{label} {name}"]["p50_ms"] for name in ("small", "mid", "large")
+        )
+        rows.append(
+            Row(
+                f"    ldap3 direct, {label}: small / mid / large",
+                f"p50 {small:.2f} / {mid:.2f} / {large:.2f} ms: ratios"
+                f" {direct[label + ' mid ratio']:.2f}, {direct[label + ' large ratio']:.2f}",
+            )
+        )
+    operations = (
+        ("add 1 member", "add", "add member"),
+        ("read, members excluded", "read", "read"),
+    )
     for what, key, label in operations:
         for side in ("bridge", "direct"):
             block = scale[f"groups_{side}"]
             small, big = block[f"{label} small"], block[f"{label} big"]
             ratio = block[f"{key}_ratio"]
-            rows.append(Row(
-                f"4 {what}, {sizes['small_group']} vs {sizes['big_group']:,} members ({side})",
-                f"p50 {small['p50_ms']:.2f} / {big['p50_ms']:.2f} ms: ratio {ratio:.2f}",
-                "<= 1.5" if side == "bridge" else "",
-                ratio <= 1.5 if side == "bridge" else None,
-            ))
+            rows.append(
+                Row(
+                    f"4 {what}, {sizes['small_group']} vs {sizes['big_group']:,} members ({side})",
+                    f"p50 {small['p50_ms']:.2f} / {big['p50_ms']:.2f} ms: ratio {ratio:.2f}",
+                    "<= 1.5" if side == "bridge" else "",
+                    ratio <= 1.5 if side == "bridge" else None,
+                )
+            )
     return rows
 
 
@@ -150,31 +190,46 @@ def rows(results: dict[str, Any]) -> list[Row]:
     memory = results["bridge"]["memory_kib"]
     peak = memory["VmHWM"] / 1024
     users = results["settings"]["users"]
-    found.append(Row(
-        f"5 bridge peak RSS (VmHWM), {users:,}-user replay",
-        f"{peak:.0f} MiB",
-        f"<= {MEMORY_LIMIT_MIB} MiB at 100,000", peak <= MEMORY_LIMIT_MIB,
-    ))
+    found.append(
+        Row(
+            f"5 bridge peak RSS (VmHWM), {users:,}-user replay",
+            f"{peak:.0f} MiB",
+            f"<= {MEMORY_LIMIT_MIB} MiB at 100,000",
+            peak <= MEMORY_LIMIT_MIB,
+        )
+    )
     if "reference" in results:
         ours = results["bridge"]["users_per_second"]
         theirs = results["reference"]["users_per_second"]
-        found.append(Row(
-            "6 users/s: bridge vs scim2-server (memory)",
-            f"{ours:.0f} vs {theirs:.0f} (x{ours / theirs:.2f})",
-            ">= 1.0x", ours >= theirs,
-        ))
+        found.append(
+            Row(
+                "6 users/s: bridge vs scim2-server (memory)",
+                f"{ours:.0f} vs {theirs:.0f} (x{ours / theirs:.2f})",
+                ">= 1.0x",
+                ours >= theirs,
+            )
+        )
         cpu = results["reference"]["users"]["cpu_seconds"]
-        found.append(Row("    CPU ms per user, scim2-server", _per(cpu, "server", users)))
+        found.append(
+            Row("    CPU ms per user, scim2-server", _per(cpu, "server", users))
+        )
     return found
 
 
 def table(found: list[Row]) -> str:
     """The rows as a fixed-width text table."""
     head = Row("measurement", "value", "target")
-    widths = [max(len(r.name) for r in [head, *found]), max(len(r.value) for r in [head, *found]), 22]
+    widths = [
+        max(len(r.name) for r in [head, *found]),
+        max(len(r.value) for r in [head, *found]),
+        22,
+    ]
     lines = []
     for row in [head, *found]:
         verdict = "result" if row is head else row.verdict()
-        lines.append(f"{row.name:<{widths[0]}}  {row.value:<{widths[1]}}  {row.target:<{widths[2]}}  {verdict}")
+        lines.append(
+            f"{row.name:<{widths[0]}}  {row.value:<{widths[1]}}"
+            f"  {row.target:<{widths[2]}}  {verdict}"
+        )
     lines.insert(1, "-" * len(lines[0]))
     return "\n".join(lines)

@@ -76,7 +76,18 @@ def _slapadd(slapd: LocalSlapd, records: list[str], folder: Path, name: str) -> 
     path.write_text("".join(records), encoding="utf-8")
     layout = Layout.inside(slapd.workdir)
     slapd.stop()
-    run([find_tools().slapadd, "-q", "-n1", "-F", str(layout.config_dir), "-l", str(path)], layout.root)
+    run(
+        [
+            find_tools().slapadd,
+            "-q",
+            "-n1",
+            "-F",
+            str(layout.config_dir),
+            "-l",
+            str(path),
+        ],
+        layout.root,
+    )
     slapd.start()
     path.unlink()
 
@@ -94,23 +105,31 @@ def _group_record(loaded: _Loaded, name: str, index: int, size: int) -> str:
     ident = str(uuid.uuid4())
     loaded.group_ids[name] = ident
     members = [pop.user_dn(i) for i in range(size)]
-    return ldif_entry(pop.group_dn(index), pop.group_ldap(index, members), {"entryUUID": ident})
+    return ldif_entry(
+        pop.group_dn(index), pop.group_ldap(index, members), {"entryUUID": ident}
+    )
 
 
-async def _lookups(clients: dict[str, ScimClient], loaded: _Loaded, sizes: dict[str, int], count: int) -> dict[str, Any]:
+async def _lookups(
+    clients: dict[str, ScimClient], loaded: _Loaded, sizes: dict[str, int], count: int
+) -> dict[str, Any]:
     """Existence GETs of random users, alternating between the directories."""
     chooser = random.Random(count)
     latencies = Latencies()
     for step in range(count + 20):
         for size, client in clients.items():
             label = "warm-up" if step < 20 else size
-            path = user_filter_path(loaded.population.user_name(chooser.randrange(sizes[size])))
+            path = user_filter_path(
+                loaded.population.user_name(chooser.randrange(sizes[size]))
+            )
             found = await client.call(latencies, label, "GET", path, None, 200)
             assert found["totalResults"] == 1, found
     return {size: summary(latencies.samples[size]) for size in clients}
 
 
-async def _group_ops(client: ScimClient, loaded: _Loaded, settings: ScaleSettings) -> dict[str, Any]:
+async def _group_ops(
+    client: ScimClient, loaded: _Loaded, settings: ScaleSettings
+) -> dict[str, Any]:
     latencies = Latencies()
     # New members come from the top of the population, in no group yet.
     fresh = iter(range(settings.large_users - 1, -1, -1))
@@ -127,7 +146,11 @@ async def _group_ops(client: ScimClient, loaded: _Loaded, settings: ScaleSetting
 
 
 def _direct_lookups(
-    slapds: dict[str, LocalSlapd], writer: ServiceAccount, loaded: _Loaded, sizes: dict[str, int], count: int
+    slapds: dict[str, LocalSlapd],
+    writer: ServiceAccount,
+    loaded: _Loaded,
+    sizes: dict[str, int],
+    count: int,
 ) -> dict[str, Any]:
     """The bridge's search for each GET, and a bare ``(uid=...)`` one, alternating."""
     umap = loaded.population.mapping.users
@@ -139,10 +162,16 @@ def _direct_lookups(
         for step in range(count + 20):
             for size, direct in clients.items():
                 conn = direct.connection()
-                uid = escape_filter_value(loaded.population.user_name(chooser.randrange(sizes[size])))
+                uid = escape_filter_value(
+                    loaded.population.user_name(chooser.randrange(sizes[size]))
+                )
                 label = "warm-up" if step < 20 else f"bridge filter {size}"
                 with latencies.timed(label):
-                    conn.search(umap.base, f"(&{object_filter(umap)}(uid={uid}))", attributes=attributes)
+                    conn.search(
+                        umap.base,
+                        f"(&{object_filter(umap)}(uid={uid}))",
+                        attributes=attributes,
+                    )
                 with latencies.timed("warm-up" if step < 20 else f"uid only {size}"):
                     conn.search(umap.base, f"(uid={uid})", attributes=attributes)
     finally:
@@ -172,24 +201,40 @@ def _direct_group_ops(
         for _ in range(settings.group_reads):
             for name, dn in dns.items():
                 with latencies.timed(f"read {name}"):
-                    conn.search(dn, "(objectClass=*)", ldap3.BASE, attributes=read_attributes(gmap, members=False))
+                    conn.search(
+                        dn,
+                        "(objectClass=*)",
+                        ldap3.BASE,
+                        attributes=read_attributes(gmap, members=False),
+                    )
     finally:
         direct.close()
     return latencies.report()
 
 
 def _ratio(report: dict[str, Any], big: str, small: str) -> float:
-    return round(report[big]["p50_ms"] / report[small]["p50_ms"], 3)
+    return round(float(report[big]["p50_ms"]) / float(report[small]["p50_ms"]), 3)
 
 
 async def measure_scale(
-    slapds: dict[str, LocalSlapd], writer: ServiceAccount, keys: Secrets, settings: ScaleSettings
+    slapds: dict[str, LocalSlapd],
+    writer: ServiceAccount,
+    keys: Secrets,
+    settings: ScaleSettings,
 ) -> dict[str, Any]:
     """Measurements 3 and 4 of the benchmark, on fresh slapds named
     ``small``, ``mid`` and ``large`` (the groups live in ``large``)."""
-    population = Population(load_mapping("inetorgperson"), settings.large_users, prefix="scale")
-    loaded = _Loaded(population, [str(uuid.uuid4()) for _ in range(settings.large_users)])
-    sizes = {"small": settings.small_users, "mid": settings.mid_users, "large": settings.large_users}
+    population = Population(
+        load_mapping("inetorgperson"), settings.large_users, prefix="scale"
+    )
+    loaded = _Loaded(
+        population, [str(uuid.uuid4()) for _ in range(settings.large_users)]
+    )
+    sizes = {
+        "small": settings.small_users,
+        "mid": settings.mid_users,
+        "large": settings.large_users,
+    }
     for name, slapd in slapds.items():
         records = _user_records(loaded, 0, sizes[name])
         if name == "large":
@@ -200,26 +245,43 @@ async def measure_scale(
     result: dict[str, Any] = {"settings": settings.__dict__}
     with ExitStack() as stack:
         bridges = {
-            name: stack.enter_context(start_bridge(slapd, writer, keys, f"scale-{name}", settings.pool_size))
+            name: stack.enter_context(
+                start_bridge(slapd, writer, keys, f"scale-{name}", settings.pool_size)
+            )
             for name, slapd in slapds.items()
         }
         async with AsyncExitStack() as sessions:
             clients = {
-                name: ScimClient(await sessions.enter_async_context(session(keys.token, 1)), bridge.origin + "/scim/v2")
+                name: ScimClient(
+                    await sessions.enter_async_context(session(keys.token, 1)),
+                    bridge.origin + "/scim/v2",
+                )
                 for name, bridge in bridges.items()
             }
             found = await _lookups(clients, loaded, sizes, settings.lookups)
-            result["groups_bridge"] = await _group_ops(clients["large"], loaded, settings)
+            result["groups_bridge"] = await _group_ops(
+                clients["large"], loaded, settings
+            )
     for name in slapds:
         result[f"lookup_{name}"] = found[name]
-    result["lookup_direct"] = _direct_lookups(slapds, writer, loaded, sizes, settings.lookups)
-    result["groups_direct"] = _direct_group_ops(slapds["large"], writer, loaded, settings)
-    result["lookup_ratio"] = round(result["lookup_large"]["p50_ms"] / result["lookup_small"]["p50_ms"], 3)
-    result["lookup_mid_ratio"] = round(result["lookup_mid"]["p50_ms"] / result["lookup_small"]["p50_ms"], 3)
+    result["lookup_direct"] = _direct_lookups(
+        slapds, writer, loaded, sizes, settings.lookups
+    )
+    result["groups_direct"] = _direct_group_ops(
+        slapds["large"], writer, loaded, settings
+    )
+    result["lookup_ratio"] = round(
+        result["lookup_large"]["p50_ms"] / result["lookup_small"]["p50_ms"], 3
+    )
+    result["lookup_mid_ratio"] = round(
+        result["lookup_mid"]["p50_ms"] / result["lookup_small"]["p50_ms"], 3
+    )
     direct = result["lookup_direct"]
     for label in ("bridge filter", "uid only"):
         for name in ("mid", "large"):
-            ratio = direct[f"{label} {name}"]["p50_ms"] / direct[f"{label} small"]["p50_ms"]
+            ratio = (
+                direct[f"{label} {name}"]["p50_ms"] / direct[f"{label} small"]["p50_ms"]
+            )
             direct[f"{label} {name} ratio"] = round(ratio, 3)
     for side in ("groups_bridge", "groups_direct"):
         block = result[side]

@@ -40,10 +40,14 @@ def _parser() -> argparse.ArgumentParser:
 async def _serve(args: argparse.Namespace) -> None:
     password = args.password_file.read_text(encoding="utf-8")
     token = args.token_file.read_text(encoding="utf-8").strip()
-    directory = DirectorySettings(uris=[args.uri], bind_dn=args.bind_dn, pool_size=args.pool_size)
+    directory = DirectorySettings(
+        uris=[args.uri], bind_dn=args.bind_dn, pool_size=args.pool_size
+    )
     settings = Settings(mapping=args.mapping, directory=directory)
     app = create_app(
-        settings, load_mapping(args.mapping), [token],
+        settings,
+        load_mapping(args.mapping),
+        [token],
         lambda: Directory(settings.directory, password),
     )
     runner = web.AppRunner(app, access_log=None)

@@ -3,10 +3,10 @@
 import os
 import threading
 import time
-from pathlib import Path
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 __all__ = ["Latencies", "Phase", "cpu_seconds", "percentile", "summary"]

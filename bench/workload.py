@@ -65,7 +65,11 @@ def patch_body(member_ids: list[str]) -> dict[str, Any]:
     return {
         "schemas": [PATCH_SCHEMA],
         "Operations": [
-            {"op": "Add", "path": "members", "value": [{"value": i} for i in member_ids]}
+            {
+                "op": "Add",
+                "path": "members",
+                "value": [{"value": i} for i in member_ids],
+            }
         ],
     }
 
@@ -106,7 +110,9 @@ class Population:
 
     def user_dn(self, index: int) -> str:
         """The DN the bridge gives that user."""
-        return build_dn(self.mapping.users.rdn, self.user_name(index), self.mapping.users.base)
+        return build_dn(
+            self.mapping.users.rdn, self.user_name(index), self.mapping.users.base
+        )
 
     def user_ldap(self, index: int) -> LdapAttributes:
         """The attributes the bridge writes for that user, objectClass included."""
@@ -126,7 +132,10 @@ class Population:
         """The attributes the bridge writes for that group, members apart."""
         body = self.group(index)
         values = to_ldap(self.mapping.groups, body, {})
-        found: LdapAttributes = {"objectClass": list(self.mapping.groups.object_classes), **values}
+        found: LdapAttributes = {
+            "objectClass": list(self.mapping.groups.object_classes),
+            **values,
+        }
         if member_dns:
             assert self.mapping.groups.members is not None
             found[self.mapping.groups.members.ldap] = member_dns
@@ -149,7 +158,9 @@ def chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
         yield items[start : start + size]
 
 
-def ldif_entry(dn: str, attributes: LdapAttributes, extra: dict[str, str] | None = None) -> str:
+def ldif_entry(
+    dn: str, attributes: LdapAttributes, extra: dict[str, str] | None = None
+) -> str:
     """One LDIF content record; ``extra`` adds operational values (slapadd)."""
     pairs = [(name, value) for name, values in attributes.items() for value in values]
     pairs += list((extra or {}).items())
@@ -170,4 +181,11 @@ def ldif_member_add(group_dn: str, attribute: str, member_dns: list[str]) -> str
     return "\n".join(lines) + "\n-\n\n"
 
 
-__all__ += ["chunks", "ldif_add", "ldif_entry", "ldif_member_add", "user_body", "group_body"]
+__all__ += [
+    "chunks",
+    "ldif_add",
+    "ldif_entry",
+    "ldif_member_add",
+    "user_body",
+    "group_body",
+]
