@@ -124,7 +124,7 @@ class _Scope:
         self.refs = refs
         self.core = str(schemas[0].id)
         self.resource_type = schemas[0].name or ""
-        self.case_exact = _case_table(schemas)
+        self.case_exact = _case_tables(schemas)
 
     def entries(self, path: AttrPath) -> list[AttributeMap]:
         """Mapping entries for a filter path's attribute (any sub, any type)."""
@@ -146,6 +146,22 @@ class _Scope:
         target = item.target
         key = (target.attr.lower(), (target.sub or "").lower())
         return self.case_exact.get(key, False)
+
+
+_CASE_TABLES: dict[tuple[int, ...], tuple[tuple[Schema, ...], dict[tuple[str, str], bool]]] = {}
+
+
+def _case_tables(schemas: tuple[Schema, ...]) -> dict[tuple[str, str], bool]:
+    """The case table of a kind's schemas, built once: every filter reads it.
+
+    Keyed by the schemas' identities; the cached entry holds the schemas so
+    that no identity is reused while its table is kept.
+    """
+    key = tuple(id(schema) for schema in schemas)
+    cached = _CASE_TABLES.get(key)
+    if cached is None:
+        cached = _CASE_TABLES[key] = (schemas, _case_table(schemas))
+    return cached[1]
 
 
 def _case_table(schemas: tuple[Schema, ...]) -> dict[tuple[str, str], bool]:

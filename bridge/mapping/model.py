@@ -170,7 +170,8 @@ class ResourceMap(_Strict):
     """The LDAP base DN under which entries of this type are created."""
 
     object_classes: tuple[str, ...] = Field(min_length=1)
-    """Object classes written on create and used to find entries."""
+    """Object classes written on create. The last one identifies entries of
+    this type in searches, so list the most specific one last."""
 
     rdn: str
     """The LDAP attribute whose value names the entry (``uid``, ``cn``).

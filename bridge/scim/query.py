@@ -17,7 +17,7 @@ from scim2_models import (
     Resource,
     ScimFilter,
 )
-from scim2_models.path import FilterNode
+from scim2_models.path import AttrPath, CompareOperator, Comparison, FilterNode
 
 __all__ = ["ListQuery", "Projection", "parse_filter", "parse_list_query", "prepare", "render"]
 
@@ -66,6 +66,22 @@ class ListQuery:
     descending: bool
 
 
+# Entra's existence checks are all one shape; reading them without the
+# grammar saves most of a request's parsing (docs/benchmarks.md). Only plain
+# string attributes qualify, whose values need no coercion.
+_MATCH = re.compile(
+    r'^\s*(userName|externalId|displayName)\s+eq\s+"([^"\\\x00-\x1f]*)"\s*$',
+    re.IGNORECASE,
+)
+
+
+def _matching_check(text: str) -> FilterNode | None:
+    found = _MATCH.match(text)
+    if found is None:
+        return None
+    return Comparison(AttrPath(found.group(1)), CompareOperator.eq, found.group(2))
+
+
 def parse_filter(model: type[Resource[Any]], text: str) -> FilterNode:
     """Parse and check a filter against a model; refuse with invalidFilter.
 
@@ -73,6 +89,9 @@ def parse_filter(model: type[Resource[Any]], text: str) -> FilterNode:
     again with those words quoted; if that fails too, the first error is the
     one reported.
     """
+    quick = _matching_check(text)
+    if quick is not None:
+        return quick
     try:
         return _parse(model, text)
     except InvalidFilterException as strict:
@@ -168,7 +187,7 @@ def render(
     )
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=None)  # one class per model; models are built at start-up
 def _parameters_class(model: type[Resource[Any]]) -> type[ResponseParameters[Any]]:
     # Parametrising a generic model builds a class: once per model, not per
     # request.

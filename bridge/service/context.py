@@ -13,10 +13,14 @@ __all__ = ["Backend", "object_filter", "read_attributes", "to_payload"]
 
 
 def object_filter(rmap: ResourceMap) -> str:
-    """The filter that selects every entry of one resource type."""
-    classes = [c for c in rmap.object_classes if c.lower() != "top"]
-    terms = "".join(f"(objectClass={c})" for c in classes)
-    return terms if len(classes) == 1 else f"(&{terms})"
+    """The filter that selects every entry of one resource type.
+
+    One class, the last the mapping lists (the bridge's auxiliary
+    ``scimUser``/``scimGroup`` in the shipped profiles): AND-ing every class
+    makes slapd intersect several objectClass index lists of the whole base
+    on each search, a cost that grows with the directory (docs/benchmarks.md).
+    """
+    return f"(objectClass={rmap.object_classes[-1]})"
 
 
 def read_attributes(rmap: ResourceMap, *, members: bool) -> list[str]:

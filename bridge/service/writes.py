@@ -117,13 +117,18 @@ async def create_resource(
     rmap = kind.mapping
     dn = build_dn(rmap.rdn, rdn_value(rmap, values), rmap.base)
     member_dns = await resolve_members(backend.users, members) if members else {}
-    await _check_unique(backend, kind, values, None)
 
     attrs = dict(values)
     attrs["objectClass"] = list(rmap.object_classes)
     if member_dns and rmap.members is not None:
         attrs[rmap.members.ldap] = list(member_dns.values())
-    operational = await backend.directory.add(dn, attrs)
+    try:
+        # No search first: slapd refuses a taken name (68) and a value the
+        # unique overlay guards (19) in the add itself, atomically.
+        operational = await backend.directory.add(dn, attrs)
+    except UniquenessException:
+        await _check_unique(backend, kind, values, None)  # names the attribute
+        raise
     # Back links must carry the DN exactly as slapd spells it (it prints
     # attribute types by their schema name): readers compare strings.
     dn = (operational.get("entryDN") or [dn])[0]

@@ -3,7 +3,8 @@
 import pytest
 from scim2_models import InvalidFilterException
 
-from tests.mapping.support import ldap_filter
+from bridge.scim.query import _parse, parse_filter
+from tests.mapping.support import GENERAL, ldap_filter
 
 
 @pytest.mark.parametrize(
@@ -52,3 +53,21 @@ def test_a_filter_broken_beyond_bare_words_reports_its_own_error():
     """When quoting does not help, the error of the text as sent is given."""
     with pytest.raises(InvalidFilterException, match="column 10"):
         ldap_filter('title eq "unterminated and externalId eq jyoung')
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'userName eq "user1@example.org"',
+        'USERNAME EQ "MixedCase"',
+        'externalId eq "5f0c2b7e-1111-4c2a-9d00-000000000001"',
+        'displayName eq "Group One"',
+        'displayName eq ""',
+        'userName eq "a\\"b"',
+    ],
+)
+def test_the_existence_check_fast_path_reads_what_the_grammar_reads(text: str) -> None:
+    """Entra's `attr eq "value"` skips the grammar and yields the same tree."""
+    model = GENERAL["User"].model
+
+    assert parse_filter(model, text) == _parse(model, text)
