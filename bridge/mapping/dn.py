@@ -79,7 +79,22 @@ def _pair(rdn: str) -> tuple[str, str]:
     name, sep, value = rdn.partition("=")
     if not sep:
         raise ValueError(f"{rdn!r} is not an RDN")
-    return name.strip(), _unescape(value.strip())
+    return name.strip(), _unescape(_strip_insignificant(value))
+
+
+def _strip_insignificant(value: str) -> str:
+    """Drop the spaces around a value that RFC 4514 ignores (ASCII spaces
+    only, and never an escaped one: ``a\\ `` keeps its trailing space)."""
+    value = value.lstrip(" ")
+    while value.endswith(" ") and not _escaped_at_end(value):
+        value = value[:-1]
+    return value
+
+
+def _escaped_at_end(value: str) -> bool:
+    """Whether the last character is escaped (an odd run of backslashes)."""
+    run = len(value) - 1 - len(value[:-1].rstrip("\\"))
+    return run % 2 == 1
 
 
 def build_dn(attr: str, value: str, base: str) -> str:

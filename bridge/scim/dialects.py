@@ -8,7 +8,7 @@ that one validation path serves every client. Nothing here does I/O.
 
 from typing import Any
 
-from scim2_models import InvalidSyntaxException
+from scim2_models import InvalidSyntaxException, InvalidValueException, NoTargetException
 
 __all__ = ["normalize_patch", "normalize_resource"]
 
@@ -74,6 +74,10 @@ def _operation(raw: Any) -> list[dict[str, Any]]:
     op = op.lower()
     path = _get(raw, "path")
     value = _get(raw, "value")
+    if op in ("add", "replace") and not any(k.lower() == "value" for k in raw):
+        # RFC 7644 §3.5.2.1/3: they MUST carry a value; "value": null (Entra's
+        # way to clear) is a value, its absence is not.
+        raise InvalidValueException(detail=f"An '{op}' operation needs a 'value'")
     if path is None:
         return _pathless(op, value)
     if not isinstance(path, str):
@@ -112,7 +116,8 @@ def _member_list(value: Any) -> Any:
 
 def _pathless(op: str, value: Any) -> list[dict[str, Any]]:
     if op == "remove":
-        raise InvalidSyntaxException(detail="A 'remove' operation needs a 'path'")
+        # RFC 7644 §3.5.2.2: a remove without path fails with noTarget.
+        raise NoTargetException(detail="A 'remove' operation needs a 'path'")
     if not isinstance(value, dict):
         raise InvalidSyntaxException(
             detail=f"A '{op}' operation without 'path' needs an object 'value'"

@@ -1,5 +1,7 @@
 """The tolerances the bridge reads payloads with, and validation errors."""
 
+import re
+
 from pydantic import ValidationError
 from scim2_models import Error, InvalidValueException, SCIMException, ScimPolicy
 
@@ -16,9 +18,25 @@ POLICY = ScimPolicy(
 """Entra ID's deviations from RFC 7644 that the bridge accepts."""
 
 
+def _camel(match: re.Match[str]) -> str:
+    head, *rest = match.group(0).split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _scim_names(detail: str | None) -> str:
+    """Field names in a detail as SCIM spells them (user_name → userName):
+    a re-validated resource reports pydantic's names, not the aliases."""
+    text = detail or "The value is not valid"
+    message, sep, path = text.rpartition(": ")
+    if not sep:
+        return text
+    return f"{message}: {re.sub(r'[a-z]+(?:_[a-z]+)+', _camel, path)}"
+
+
 def validation_error(error: ValidationError) -> SCIMException:
     """The first pydantic error of a payload as a SCIM error (400)."""
     first = Error.from_validation_errors(error)[0]
+    first.detail = _scim_names(first.detail)
     exc = SCIMException.from_error(first) if first.scim_type else None
     if exc is not None:
         return exc

@@ -6,11 +6,12 @@ from collections.abc import AsyncIterator
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 
+from tests.badinput.support import Client
 from tests.support import Stack, new_token
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def bridge(general_stack: Stack) -> AsyncIterator[TestClient]:
+async def bridge(general_stack: Stack) -> AsyncIterator[Client]:
     """A client with a fresh token in front of the general-profile slapd."""
     token = new_token()
     async with TestClient(TestServer(general_stack.app(token))) as http:

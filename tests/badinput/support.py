@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from tests.integration.test_entra_support import scim_body
@@ -19,12 +20,18 @@ from tests.support import JSON, SCIM, Stack, snapshot
 __all__ = [
     "BIND_DN_PIECE",
     "Answer",
+    "Client",
+    "State",
     "directory_state",
     "fill",
     "found_ids",
     "quoted",
     "send",
 ]
+
+Client = TestClient[web.Request, web.Application]
+State = list[tuple[str, dict[str, list[str]]]]
+"""A directory snapshot: (DN, attributes) for every entry, sorted."""
 
 BIND_DN_PIECE = "cn=scim-bridge"
 """The bridge's own bind DN starts so; no answer may name it."""
@@ -45,7 +52,7 @@ class Answer:
         return str(self.body.get("detail") or "")
 
 
-def directory_state(stack: Stack) -> list[tuple[str, dict]]:
+def directory_state(stack: Stack) -> State:
     """Every entry of the directory with every attribute, for equality."""
     conn = stack.admin()
     try:
@@ -69,7 +76,7 @@ def fill(value: Any, names: Mapping[str, str]) -> Any:
 
 
 async def send(
-    client: TestClient,
+    client: Client,
     method: str,
     path: str,
     body: Any = None,
@@ -97,7 +104,7 @@ def quoted(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-async def found_ids(client: TestClient, endpoint: str, scim_filter: str) -> Answer:
+async def found_ids(client: Client, endpoint: str, scim_filter: str) -> Answer:
     """A POST ``/.search`` with this filter (no URL length limit applies);
     the answer's body is the sorted list of ids found when it is 200."""
     query = {
