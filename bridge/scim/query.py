@@ -41,6 +41,12 @@ class Projection:
     attributes: tuple[str, ...] = ()
     excluded: tuple[str, ...] = ()
 
+    @property
+    def by_name(self) -> bool:
+        """Whether every entry names an attribute, not a whole schema URN
+        (``attributes=urn:...:enterprise:2.0:User`` means all of it)."""
+        return not any(n.lower().startswith("urn:") for n in self.attributes + self.excluded)
+
     def wants(self, name: str) -> bool:
         """Whether the response may contain this top-level attribute."""
         lowered = name.lower()

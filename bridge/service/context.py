@@ -1,5 +1,6 @@
 """What the provisioning steps share: kinds, directory, reference lookups."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,9 +24,20 @@ def object_filter(rmap: ResourceMap) -> str:
     return f"(objectClass={rmap.object_classes[-1]})"
 
 
-def read_attributes(rmap: ResourceMap, *, members: bool) -> list[str]:
-    """The LDAP attributes a read needs; members only when asked for."""
-    names = managed_attributes(rmap) + OPERATIONAL
+def read_attributes(
+    rmap: ResourceMap, *, members: bool, wants: Callable[[str], bool] | None = None
+) -> list[str]:
+    """The LDAP attributes a read needs; members only when asked for.
+
+    ``wants`` (a projection's test of a top-level SCIM name) leaves out the
+    LDAP attributes of what the response will not carry.
+    """
+    names = [
+        item.ldap
+        for item in rmap.attributes
+        if wants is None or wants(item.target.attr) or item.ldap.lower() == rmap.rdn.lower()
+    ]
+    names += [DERIVED, *OPERATIONAL]
     if members and rmap.members is not None:
         names.append(rmap.members.ldap)
     return names

@@ -136,7 +136,8 @@ async def _matching(
     only, sorted, cut to the window, and only the window is read whole.
     """
     rmap = kind.mapping
-    attributes = read_attributes(rmap, members=members)
+    wants = query.projection.wants if query.projection.by_name else None
+    attributes = read_attributes(rmap, members=members, wants=wants)
     sort = _sort(kind, query)
     entries = await backend.directory.search(
         rmap.base, ldap_filter, attributes, sort=sort, limit=_SMALL + 1

@@ -102,3 +102,15 @@ async def test_an_upper_cased_member_id_names_no_user(client) -> None:  # noqa: 
     body = await response.json(content_type=None)
     assert (response.status, body["scimType"], uid.upper() in body["detail"]) == (400, "invalidValue", True)
     assert members is None
+
+
+def test_a_projection_reads_only_the_ldap_attributes_it_returns(general_stack) -> None:  # noqa: ANN001
+    """attributes=userName asks slapd for uid (and bookkeeping), not mail."""
+    from bridge.scim.query import Projection
+    from bridge.service.context import read_attributes
+
+    users = general_stack.mapping.users
+
+    names = read_attributes(users, members=False, wants=Projection(("userName",)).wants)
+
+    assert "uid" in names and "mail" not in names and "entryUUID" in names
