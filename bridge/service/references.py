@@ -78,7 +78,7 @@ async def drop_vanished_members(backend: Backend, group_dn: str, added: list[str
     """
     members = backend.mapping.groups.members
     assert members is not None
-    alive = await backend.users.ids_for_dns(added)
+    alive = await backend.users.existing(added)
     gone = [dn for dn in added if dn_key(dn) not in alive]
     if gone:
         await apply_member_values(backend.directory, group_dn, members.ldap, add=[], remove=gone)

@@ -58,6 +58,16 @@ class References:
         )
         return {uuid: dn for dn, uuid in await self._uuids(filters)}
 
+    async def existing(self, dns: Iterable[str]) -> set[str]:
+        """``dn_key`` of the DNs that name an entry (no attribute is read)."""
+        wanted = sorted({dn for dn in dns if dn})
+        found: set[str] = set()
+        for chunk in _chunks(wanted):
+            terms = "".join(f"(entryDN={escape_filter_value(dn)})" for dn in chunk)
+            entries = await self._directory.search(self._base, f"(|{terms})", ["1.1"])
+            found.update(dn_key(entry.dn) for entry in entries)
+        return found
+
     async def ids_for_dns(self, dns: Iterable[str]) -> dict[str, str]:
         """``dn_key(DN)`` → id, for the DNs that exist."""
         wanted = sorted({dn for dn in dns if dn})
