@@ -61,7 +61,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _secrets(settings: Settings, source: str) -> tuple[list[str], str]:
     tokens = check_tokens(read_secret(settings.tokens, "tokens"), source)
-    password = read_password(settings.directory.bind_password, "directory.bind_password")
+    password = read_password(
+        settings.directory.bind_password, "directory.bind_password"
+    )
     if settings.directory.bind_dn and not password:
         raise ConfigError(source, "directory.bind_password", "no bind password found")
     return tokens, password
@@ -131,7 +133,9 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _write_probe(settings: Settings, password: str, mapping: Mapping, source: str) -> None:
+async def _write_probe(
+    settings: Settings, password: str, mapping: Mapping, source: str
+) -> None:
     """Add and delete an empty group: proves the ACL lets the bridge write.
 
     An empty group is the one entry the records system could import for a
@@ -140,13 +144,19 @@ async def _write_probe(settings: Settings, password: str, mapping: Mapping, sour
     groups = mapping.groups
     name = f"scim-bridge-check-{secrets.token_hex(4)}"
     dn = build_dn(groups.rdn, name, groups.base)
-    attrs = {"objectClass": list(groups.object_classes), groups.rdn: [name], "cn": [name]}
+    attrs = {
+        "objectClass": list(groups.object_classes),
+        groups.rdn: [name],
+        "cn": [name],
+    }
     directory = Directory(settings.directory, password)
     try:
         await directory.add(dn, attrs)
         await directory.delete((await directory.read(dn, ["1.1"]) or Entry(dn)).dn)
     except AccessDenied as exc:
-        raise ConfigError(source, "directory.bind_dn", f"{exc.detail} ({groups.base})") from exc
+        raise ConfigError(
+            source, "directory.bind_dn", f"{exc.detail} ({groups.base})"
+        ) from exc
     finally:
         directory.close()
 

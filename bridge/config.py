@@ -54,7 +54,9 @@ class SecretSource(_Section):
 class DirectorySettings(_Section):
     """How the bridge reaches OpenLDAP."""
 
-    uris: list[str] = Field(default_factory=lambda: ["ldap://127.0.0.1:389"], min_length=1)
+    uris: list[str] = Field(
+        default_factory=lambda: ["ldap://127.0.0.1:389"], min_length=1
+    )
     """LDAP URIs, tried in order: when one stops answering the next is used."""
 
     bind_dn: str = ""
@@ -170,19 +172,25 @@ def check_tokens(tokens: list[str], source: str) -> list[str]:
     for token in tokens:
         if len(token) < MIN_TOKEN_LENGTH:
             raise ConfigError(
-                source, "tokens", f"a token is shorter than {MIN_TOKEN_LENGTH} characters"
+                source,
+                "tokens",
+                f"a token is shorter than {MIN_TOKEN_LENGTH} characters",
             )
     return tokens
 
 
-def load_settings(path: Path | None, overrides: dict[str, Any] | None = None) -> Settings:
+def load_settings(
+    path: Path | None, overrides: dict[str, Any] | None = None
+) -> Settings:
     """Read and validate a configuration file (or defaults when None)."""
     data: dict[str, Any] = {}
     source = str(path) if path else "(defaults)"
     if path is not None:
         data = read_yaml(path) or {}
         if not isinstance(data, dict):
-            raise ConfigError(source, "(top level)", "the file must hold a mapping of settings")
+            raise ConfigError(
+                source, "(top level)", "the file must hold a mapping of settings"
+            )
     data.update(overrides or {})
     try:
         return Settings.model_validate(data)

@@ -49,7 +49,10 @@ async def replay_cycle(base_url: str, token: str, path: Path = REPLAY) -> list[s
     steps = json.loads(path.read_text(encoding="utf-8"))["steps"]
     ids: dict[str, str] = {}
     lines = []
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/scim+json"}
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Content-Type": "application/scim+json",
+    }
     async with aiohttp.ClientSession(headers=headers) as http:
         for step in steps:
             body = _substitute(step.get("body"), ids)
@@ -58,26 +61,40 @@ async def replay_cycle(base_url: str, token: str, path: Path = REPLAY) -> list[s
             async with http.request(step["method"], url, data=data) as response:
                 answer = await response.read()
             if response.status != step["expect"]:
-                raise RuntimeError(f"{step['name']}: {response.status}, expected {step['expect']}: {answer[:300]!r}")
+                raise RuntimeError(
+                    f"{step['name']}: {response.status}, expected {step['expect']}:"
+                    f" {answer[:300]!r}"
+                )
             if "save" in step:
                 ids[step["save"]] = json.loads(answer)["id"]
             lines.append(f"  {response.status}  {step['method']:6} {step['name']}")
     return lines
 
 
-async def directory_summary(settings: DirectorySettings, password: str, mapping: Mapping) -> list[str]:
+async def directory_summary(
+    settings: DirectorySettings, password: str, mapping: Mapping
+) -> list[str]:
     """What landed in LDAP, as the records system's sync account reads it."""
     directory = Directory(settings, password)
     lines = []
     try:
-        users = await directory.search(mapping.users.base, "(objectClass=person)", ["uid", "mail", "loginDisabled", "groupMembership", "manager"])
-        groups = await directory.search(mapping.groups.base, "(objectClass=group)", ["cn", "member"])
+        users = await directory.search(
+            mapping.users.base,
+            "(objectClass=person)",
+            ["uid", "mail", "loginDisabled", "groupMembership", "manager"],
+        )
+        groups = await directory.search(
+            mapping.groups.base, "(objectClass=group)", ["cn", "member"]
+        )
     finally:
         directory.close()
     lines.append(f"Users under {mapping.users.base}: {len(users)}")
     for entry in sorted(users, key=lambda e: e.dn):
         disabled = entry.first("loginDisabled") or "FALSE"
-        lines.append(f"  {entry.dn}  uid={entry.first('uid')}  mail={entry.first('mail')}  loginDisabled={disabled}")
+        lines.append(
+            f"  {entry.dn}  uid={entry.first('uid')}  mail={entry.first('mail')}"
+            f"  loginDisabled={disabled}"
+        )
         for dn in entry.attrs.get("groupMembership", []):
             lines.append(f"      groupMembership: {dn}")
         if entry.first("manager"):
@@ -95,22 +112,41 @@ async def _run(profile: str, port: int, replay: bool, stop_after: bool) -> None:
     writer = ServiceAccount.with_random_password(WRITER_DN, "writer")
     reader = ServiceAccount.with_random_password(READER_DN, "reader")
     token = secrets.token_urlsafe(32)
-    with LocalSlapd(spec_for_mapping(mapping, (writer, reader), durable=False)) as slapd:
-        settings = Settings(port=port, mapping=profile, directory=DirectorySettings(uris=[slapd.uri], bind_dn=writer.dn))
-        app = create_app(settings, mapping, [token], lambda: Directory(settings.directory, writer.password))
+    with LocalSlapd(
+        spec_for_mapping(mapping, (writer, reader), durable=False)
+    ) as slapd:
+        settings = Settings(
+            port=port,
+            mapping=profile,
+            directory=DirectorySettings(uris=[slapd.uri], bind_dn=writer.dn),
+        )
+        app = create_app(
+            settings,
+            mapping,
+            [token],
+            lambda: Directory(settings.directory, writer.password),
+        )
         runner = web.AppRunner(app, access_log=None, **server_options(settings))
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", port)
         await site.start()
         bound = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         base_url = f"http://127.0.0.1:{bound}{settings.base_path}"
-        _banner(base_url, token, slapd, (writer, reader), mapping, stop_after=stop_after)
+        _banner(
+            base_url, token, slapd, (writer, reader), mapping, stop_after=stop_after
+        )
         try:
             if replay:
                 print("Replaying the recorded Entra cycle:")
                 print("\n".join(await replay_cycle(base_url, token)))
                 reader_settings = DirectorySettings(uris=[slapd.uri], bind_dn=reader.dn)
-                print("\n".join(await directory_summary(reader_settings, reader.password, mapping)))
+                print(
+                    "\n".join(
+                        await directory_summary(
+                            reader_settings, reader.password, mapping
+                        )
+                    )
+                )
             if not stop_after:
                 await _wait_for_interrupt()
         finally:
@@ -131,11 +167,18 @@ def _banner(
     writer, reader = accounts
     print(f"SCIM base URL (Entra 'Tenant URL'): {base_url}")
     print(f"Bearer token (Entra 'Secret Token'), valid for this run only: {token}")
-    print(f"Directory: {slapd.uri}  people: {mapping.users.base}  groups: {mapping.groups.base}")
+    print(
+        f"Directory: {slapd.uri}  people: {mapping.users.base}  groups: {mapping.groups.base}"
+    )
     print(f"Its cn=config, a reference for your own slapd: {slapd.workdir / 'slapd.d'}")
-    print(f"Bridge account (to try `serve` against it): {writer.dn}  password: {writer.password}")
+    print(
+        f"Bridge account (to try `serve` against it): {writer.dn}  password: {writer.password}"
+    )
     print("Look at the directory as the records system's sync account:")
-    print(f"  ldapsearch -x -H {slapd.uri} -D '{reader.dn}' -w '{reader.password}' -b '{mapping.users.base}'")
+    print(
+        f"  ldapsearch -x -H {slapd.uri} -D '{reader.dn}' -w '{reader.password}'"
+        f" -b '{mapping.users.base}'"
+    )
     if not stop_after:
         print("Press Ctrl-C to stop.")
     print(flush=True)

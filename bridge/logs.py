@@ -12,6 +12,7 @@ import sys
 
 __all__ = ["configure_logging"]
 
+
 class _Formatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)

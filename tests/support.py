@@ -33,7 +33,12 @@ class Stack:
     kinds: dict[str, ResourceKind]
 
     def settings(self, **changes: object) -> Settings:
-        directory = DirectorySettings(uris=[self.slapd.uri], bind_dn=self.writer.dn, operation_timeout=5, connect_timeout=2)
+        directory = DirectorySettings(
+            uris=[self.slapd.uri],
+            bind_dn=self.writer.dn,
+            operation_timeout=5,
+            connect_timeout=2,
+        )
         return Settings(directory=directory, **changes)  # type: ignore[arg-type]
 
     def directory(self, settings: Settings) -> Directory:
@@ -41,13 +46,22 @@ class Stack:
 
     def app(self, token: str, **changes: object):  # noqa: ANN201
         settings = self.settings(**changes)
-        return create_app(settings, self.mapping, [token], lambda: self.directory(settings), kinds=self.kinds)
+        return create_app(
+            settings,
+            self.mapping,
+            [token],
+            lambda: self.directory(settings),
+            kinds=self.kinds,
+        )
 
     def admin(self) -> ldap3.Connection:
         """A root connection for inspecting the directory in assertions."""
         conn = ldap3.Connection(
-            ldap3.Server(self.slapd.uri), self.slapd.root_dn, self.slapd.root_password,
-            auto_bind=True, raise_exceptions=True,
+            ldap3.Server(self.slapd.uri),
+            self.slapd.root_dn,
+            self.slapd.root_password,
+            auto_bind=True,
+            raise_exceptions=True,
         )
         return conn
 
@@ -66,7 +80,15 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def snapshot(conn: ldap3.Connection, base: str = "dc=example,dc=org") -> list[tuple[str, dict]]:
+def snapshot(
+    conn: ldap3.Connection, base: str = "dc=example,dc=org"
+) -> list[tuple[str, dict]]:
     """Every entry under base with every attribute, for before/after checks."""
     conn.search(base, "(objectClass=*)", attributes=["*", "+"])
-    return sorted((e.entry_dn, {k: sorted(map(str, v)) for k, v in e.entry_attributes_as_dict.items()}) for e in conn.entries)
+    return sorted(
+        (
+            e.entry_dn,
+            {k: sorted(map(str, v)) for k, v in e.entry_attributes_as_dict.items()},
+        )
+        for e in conn.entries
+    )

@@ -113,7 +113,11 @@ def check_result(result: dict[str, Any], *, operation: str, dn: str = "") -> Non
     if code in _UNAVAILABLE:
         raise DirectoryUnavailable(detail="The directory is busy or unavailable")
     if code == 50:
-        log.error("LDAP %s refused: the bind account lacks access rights", operation, extra={"dn": dn})
+        log.error(
+            "LDAP %s refused: the bind account lacks access rights",
+            operation,
+            extra={"dn": dn},
+        )
         raise AccessDenied(
             detail=f"The directory does not allow the bridge's account to {operation} here"
         )

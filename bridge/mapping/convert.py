@@ -61,7 +61,10 @@ def _typed_entry(entries: Any, wanted: str) -> Any:
     if not isinstance(entries, list):
         return None
     for entry in entries:
-        if isinstance(entry, dict) and str(get_ci(entry, "type") or "").lower() == wanted.lower():
+        if (
+            isinstance(entry, dict)
+            and str(get_ci(entry, "type") or "").lower() == wanted.lower()
+        ):
             return entry
     return None
 
@@ -105,16 +108,23 @@ def _check_types(rmap: ResourceMap, payload: AbcMapping[str, Any]) -> None:
     for item in rmap.attributes:
         target = item.target
         if target.type is not None:
-            allowed.setdefault((target.uri, target.attr), set()).add(target.type.lower())
+            allowed.setdefault((target.uri, target.attr), set()).add(
+                target.type.lower()
+            )
     for (uri, attr), types in allowed.items():
-        entries = get_ci(_container(payload, ScimTarget(uri=uri, attr=attr, type=None, sub=None)), attr)
+        entries = get_ci(
+            _container(payload, ScimTarget(uri=uri, attr=attr, type=None, sub=None)),
+            attr,
+        )
         _check_entries(attr, entries or [], types)
 
 
 def _check_entries(attr: str, entries: list[Any], types: set[str]) -> None:
     seen: set[str] = set()
     for entry in entries:
-        kind = str(get_ci(entry, "type") or "").lower() if isinstance(entry, dict) else ""
+        kind = (
+            str(get_ci(entry, "type") or "").lower() if isinstance(entry, dict) else ""
+        )
         if kind not in types:
             raise InvalidValueException(
                 detail=f"{attr}: an entry of type {kind or '(none)'!r} cannot be"

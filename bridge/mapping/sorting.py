@@ -20,7 +20,7 @@ _RULES = {
 
 def _strip_core(path: str, core: str) -> str:
     prefix = core.lower() + ":"
-    return path[len(prefix):] if path.lower().startswith(prefix) else path
+    return path[len(prefix) :] if path.lower().startswith(prefix) else path
 
 
 def sort_key(rmap: ResourceMap, path: str, core: str) -> tuple[str, str | None]:
@@ -34,7 +34,12 @@ def sort_key(rmap: ResourceMap, path: str, core: str) -> tuple[str, str | None]:
         return _OPERATIONAL[wanted]
     for item in rmap.attributes:
         target = item.target
-        names = {str(target).lower(), f"{target.attr}.{target.sub}".lower() if target.sub else target.attr.lower()}
+        names = {
+            str(target).lower(),
+            f"{target.attr}.{target.sub}".lower()
+            if target.sub
+            else target.attr.lower(),
+        }
         if target.uri:
             names.add(f"{target.uri}:{target.attr}".lower())
         if wanted not in names and wanted != target.attr.lower():
@@ -45,4 +50,6 @@ def sort_key(rmap: ResourceMap, path: str, core: str) -> tuple[str, str | None]:
         if rules.matching in _RULES:
             return item.ldap, _RULES[rules.matching]
         break
-    raise InvalidValueException(detail=f"Cannot sort by {path!r}: the directory has no ordering for it")
+    raise InvalidValueException(
+        detail=f"Cannot sort by {path!r}: the directory has no ordering for it"
+    )

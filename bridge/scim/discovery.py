@@ -40,7 +40,10 @@ def service_provider_config(max_results: int, base_url: str) -> dict[str, Any]:
         ],
     )
     data = config.model_dump(scim_ctx=_QUERY)
-    data["meta"] = {"resourceType": "ServiceProviderConfig", "location": f"{base_url}/ServiceProviderConfig"}
+    data["meta"] = {
+        "resourceType": "ServiceProviderConfig",
+        "location": f"{base_url}/ServiceProviderConfig",
+    }
     return data
 
 
@@ -49,7 +52,9 @@ def _with_meta(data: dict[str, Any], kind: str, location: str) -> dict[str, Any]
     return data
 
 
-def resource_types(kinds: dict[str, ResourceKind], base_url: str) -> list[dict[str, Any]]:
+def resource_types(
+    kinds: dict[str, ResourceKind], base_url: str
+) -> list[dict[str, Any]]:
     """One ResourceType per kind."""
     return [
         _with_meta(
@@ -64,7 +69,11 @@ def resource_types(kinds: dict[str, ResourceKind], base_url: str) -> list[dict[s
 def schemas(kinds: dict[str, ResourceKind], base_url: str) -> list[dict[str, Any]]:
     """Every schema, cut down to the mapped attributes."""
     return [
-        _with_meta(schema.model_dump(scim_ctx=_QUERY), "Schema", f"{base_url}/Schemas/{schema.id}")
+        _with_meta(
+            schema.model_dump(scim_ctx=_QUERY),
+            "Schema",
+            f"{base_url}/Schemas/{schema.id}",
+        )
         for kind in kinds.values()
         for schema in kind.schemas
     ]

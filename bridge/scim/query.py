@@ -19,7 +19,14 @@ from scim2_models import (
 )
 from scim2_models.path import AttrPath, CompareOperator, Comparison, FilterNode
 
-__all__ = ["ListQuery", "Projection", "parse_filter", "parse_list_query", "prepare", "render"]
+__all__ = [
+    "ListQuery",
+    "Projection",
+    "parse_filter",
+    "parse_list_query",
+    "prepare",
+    "render",
+]
 
 # Old Entra samples send unquoted values (externalId eq jyoung): quote a bare
 # word after an operator when the strict parse fails (entra-client.md §6).
@@ -45,7 +52,9 @@ class Projection:
     def by_name(self) -> bool:
         """Whether every entry names an attribute, not a whole schema URN
         (``attributes=urn:...:enterprise:2.0:User`` means all of it)."""
-        return not any(n.lower().startswith("urn:") for n in self.attributes + self.excluded)
+        return not any(
+            n.lower().startswith("urn:") for n in self.attributes + self.excluded
+        )
 
     def wants(self, name: str) -> bool:
         """Whether the response may contain this top-level attribute."""
@@ -174,7 +183,9 @@ def projection_from(query: Mapping[str, str]) -> Projection:
     RFC 7644 §3.4.2.5 gives the two parameters as alternatives; both at
     once leave the answer undefined, so the request is refused.
     """
-    projection = Projection(_names(query, "attributes"), _names(query, "excludedAttributes"))
+    projection = Projection(
+        _names(query, "attributes"), _names(query, "excludedAttributes")
+    )
     if projection.attributes and projection.excluded:
         raise InvalidValueException(
             detail="Send attributes or excludedAttributes, not both"

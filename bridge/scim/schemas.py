@@ -134,7 +134,11 @@ def _constraints(mapping: ResourceMap, uri: str | None) -> dict[str, dict[str, A
     found: dict[str, dict[str, Any]] = {}
     for item in mapping.attributes:
         target = item.target
-        if (target.uri or "").lower() != (uri or "").lower() or target.sub or target.type:
+        if (
+            (target.uri or "").lower() != (uri or "").lower()
+            or target.sub
+            or target.type
+        ):
             continue
         limits: dict[str, Any] = {}
         naming = item.ldap.lower() == mapping.rdn.lower()
@@ -215,7 +219,8 @@ def _kind(
             schemas.append(cut)
             ext_models.append(Extension.from_schema(cut))
     if ext_models:
-        model = model[ext_models[0] if len(ext_models) == 1 else tuple(ext_models)]  # type: ignore[index]
+        extensions = ext_models[0] if len(ext_models) == 1 else tuple(ext_models)
+        model = model[extensions]  # type: ignore[index]
     resource_type = ResourceType.from_resource(model)
     resource_type.name = name
     resource_type.id = name

@@ -1,6 +1,10 @@
 """Pure helpers that turn loaded entries and new values into LDAP changes."""
 
-from scim2_models import InvalidValueException, MutabilityException, PreconditionFailedException
+from scim2_models import (
+    InvalidValueException,
+    MutabilityException,
+    PreconditionFailedException,
+)
 
 from ..directory.client import Change, Entry
 from ..mapping.convert import DERIVED, LdapValues, managed_attributes
@@ -13,7 +17,6 @@ __all__ = [
     "check_version",
     "diff",
     "rdn_value",
-    "undo",
     "values_of",
 ]
 
@@ -36,7 +39,11 @@ def rdn_value(rmap: ResourceMap, values: LdapValues) -> str:
     rdn = rmap.rdn_map
     found = values.get(rdn.ldap)
     if not found or rdn.ldap in values.get(DERIVED, []):
-        hint = " (in Entra, map objectId to externalId)" if rdn.scim == "externalId" else ""
+        hint = (
+            " (in Entra, map objectId to externalId)"
+            if rdn.scim == "externalId"
+            else ""
+        )
         raise InvalidValueException(
             detail=f"{rdn.scim} is required: it names the directory entry{hint}"
         )
@@ -49,7 +56,8 @@ def rdn_value(rmap: ResourceMap, values: LdapValues) -> str:
         )
     if len(value.encode("utf-8")) > MAX_NAME_BYTES:
         raise InvalidValueException(
-            detail=f"{rdn.scim} is longer than the {MAX_NAME_BYTES} bytes a directory name can hold"
+            detail=f"{rdn.scim} is longer than the {MAX_NAME_BYTES} bytes"
+            " a directory name can hold"
         )
     return value
 
@@ -70,18 +78,6 @@ def diff(rmap: ResourceMap, old: Entry, new: LdapValues) -> list[Change]:
         elif not after and before:
             changes.append(Change("delete", name))
     return changes
-
-
-def undo(entry: Entry, changes: list[Change]) -> list[Change]:
-    """The changes that put back what ``changes`` replaced or deleted."""
-    restored = []
-    for change in changes:
-        before = values_of(entry, change.attribute)
-        if before:
-            restored.append(Change("replace", change.attribute, tuple(before)))
-        else:
-            restored.append(Change("delete", change.attribute))
-    return restored
 
 
 def check_immutable(rmap: ResourceMap, old: Entry, new: LdapValues) -> None:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..directory.client import OPERATIONAL, Entry
-from ..mapping.convert import DERIVED, from_ldap, generalized_to_iso, managed_attributes
+from ..mapping.convert import DERIVED, from_ldap, generalized_to_iso
 from ..mapping.model import Mapping, ResourceMap
 from ..scim.schemas import ResourceKind
 from .refs import References
@@ -35,7 +35,9 @@ def read_attributes(
     names = [
         item.ldap
         for item in rmap.attributes
-        if wants is None or wants(item.target.attr) or item.ldap.lower() == rmap.rdn.lower()
+        if wants is None
+        or wants(item.target.attr)
+        or item.ldap.lower() == rmap.rdn.lower()
     ]
     names += [DERIVED, *OPERATIONAL]
     if members and rmap.members is not None:
@@ -58,7 +60,9 @@ class Backend:
         return self.users if kind.name == "User" else self.groups
 
 
-def meta(kind: ResourceKind, entry_attrs: dict[str, list[str]], location: str) -> dict[str, Any]:
+def meta(
+    kind: ResourceKind, entry_attrs: dict[str, list[str]], location: str
+) -> dict[str, Any]:
     """``id``-independent meta block from operational attributes."""
     lowered = {k.lower(): v for k, v in entry_attrs.items()}
     data: dict[str, Any] = {"resourceType": kind.name, "location": location}
@@ -82,7 +86,9 @@ def to_payload(
     payload = from_ldap(kind.mapping, entry.attrs, dn_ids)
     ident = entry.first("entryUUID") or ""
     payload["id"] = ident
-    payload["schemas"] = [str(s.id) for s in kind.schemas if str(s.id) in payload or s is kind.schemas[0]]
+    payload["schemas"] = [
+        str(s.id) for s in kind.schemas if str(s.id) in payload or s is kind.schemas[0]
+    ]
     payload["meta"] = meta(kind, entry.attrs, f"{base_url}{kind.endpoint}/{ident}")
     if members is not None:
         payload["members"] = [{"value": m} for m in members]

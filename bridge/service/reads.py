@@ -15,7 +15,13 @@ from ..scim.schemas import ResourceKind
 from .context import Backend, object_filter, read_attributes, to_payload
 from .refs import is_uuid
 
-__all__ = ["ListResult", "find_entry", "list_resources", "load_resource", "payloads_for"]
+__all__ = [
+    "ListResult",
+    "find_entry",
+    "list_resources",
+    "load_resource",
+    "payloads_for",
+]
 
 
 @dataclass
@@ -102,7 +108,9 @@ async def load_resource(
     return payloads[0], entry
 
 
-async def _ldap_filter(backend: Backend, kind: ResourceKind, query: ListQuery) -> str | None:
+async def _ldap_filter(
+    backend: Backend, kind: ResourceKind, query: ListQuery
+) -> str | None:
     base_filter = object_filter(kind.mapping)
     if query.filter is None:
         return base_filter
@@ -127,7 +135,11 @@ paged by id first, so a page of a big directory holds only its window."""
 
 
 async def _matching(
-    backend: Backend, kind: ResourceKind, ldap_filter: str, query: ListQuery, members: bool
+    backend: Backend,
+    kind: ResourceKind,
+    ldap_filter: str,
+    query: ListQuery,
+    members: bool,
 ) -> tuple[list[Entry], int]:
     """The entries of the window, and how many match in all.
 
@@ -143,7 +155,9 @@ async def _matching(
         rmap.base, ldap_filter, attributes, sort=sort, limit=_SMALL + 1
     )
     if len(entries) > _SMALL:
-        ids = await backend.directory.search(rmap.base, ldap_filter, ["entryUUID"], sort=sort)
+        ids = await backend.directory.search(
+            rmap.base, ldap_filter, ["entryUUID"], sort=sort
+        )
         entries = ids
     if sort is None:
         # Without sortBy, order by id so that pages are stable.

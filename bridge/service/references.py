@@ -34,8 +34,11 @@ async def _repoint(
     for holder in await _holders(backend, base, attribute, old_dn):
         try:
             await apply_member_values(
-                backend.directory, holder, attribute,
-                add=[new_dn] if new_dn else [], remove=[old_dn],
+                backend.directory,
+                holder,
+                attribute,
+                add=[new_dn] if new_dn else [],
+                remove=[old_dn],
             )
         except NotFoundException:
             pass  # the holder went meanwhile: nothing left to repair there
@@ -47,7 +50,11 @@ async def _repoint_manager(backend: Backend, old_dn: str, new_dn: str | None) ->
         if item.kind is not Kind.reference:
             continue
         for holder in await _holders(backend, users.base, item.ldap, old_dn):
-            change = Change("replace", item.ldap, (new_dn,)) if new_dn else Change("delete", item.ldap)
+            change = (
+                Change("replace", item.ldap, (new_dn,))
+                if new_dn
+                else Change("delete", item.ldap)
+            )
             try:
                 await backend.directory.modify(holder, [change])
             except NotFoundException:
@@ -65,10 +72,14 @@ async def repoint_references(
         await _repoint(backend, groups.base, members.ldap, old_dn, new_dn)
         await _repoint_manager(backend, old_dn, new_dn)
     elif members.back_link:
-        await _repoint(backend, backend.mapping.users.base, members.back_link, old_dn, new_dn)
+        await _repoint(
+            backend, backend.mapping.users.base, members.back_link, old_dn, new_dn
+        )
 
 
-async def drop_vanished_members(backend: Backend, group_dn: str, added: list[str]) -> None:
+async def drop_vanished_members(
+    backend: Backend, group_dn: str, added: list[str]
+) -> None:
     """Take back member values whose user was deleted while they were added.
 
     A DELETE racing a member PATCH can remove the user after the PATCH
@@ -81,4 +92,6 @@ async def drop_vanished_members(backend: Backend, group_dn: str, added: list[str
     alive = await backend.users.existing(added)
     gone = [dn for dn in added if dn_key(dn) not in alive]
     if gone:
-        await apply_member_values(backend.directory, group_dn, members.ldap, add=[], remove=gone)
+        await apply_member_values(
+            backend.directory, group_dn, members.ldap, add=[], remove=gone
+        )

@@ -19,8 +19,10 @@ _CHUNK = 200
 def is_uuid(text: str) -> bool:
     """Whether a string has the shape of the ids this bridge hands out."""
     lowered = text.lower()
-    return len(lowered) == 36 and all(c in "0123456789abcdef-" for c in lowered) and (
-        lowered.count("-") == 4
+    return (
+        len(lowered) == 36
+        and all(c in "0123456789abcdef-" for c in lowered)
+        and (lowered.count("-") == 4)
     )
 
 
@@ -41,7 +43,9 @@ class References:
         """(DN, entryUUID) of the entries each filter chunk selects."""
         found = []
         for filter_text in filters:
-            entries = await self._directory.search(self._base, filter_text, ["entryUUID"])
+            entries = await self._directory.search(
+                self._base, filter_text, ["entryUUID"]
+            )
             found.extend((e.dn, e.first("entryUUID") or "") for e in entries)
         return [(dn, uuid) for dn, uuid in found if uuid]
 

@@ -38,7 +38,6 @@ from .changes import (
     check_version,
     diff,
     rdn_value,
-    undo,
     values_of,
 )
 from .context import Backend, object_filter, to_payload
@@ -98,10 +97,14 @@ async def _check_unique(
             rmap.base, f"(&{object_filter(rmap)}({item.ldap}={value}))", ["1.1"]
         )
         if any(dn_key(e.dn) != dn_key(own_dn or "") for e in found):
-            raise UniquenessException(detail=f"Another resource already has this {item.scim}")
+            raise UniquenessException(
+                detail=f"Another resource already has this {item.scim}"
+            )
 
 
-async def _echo_ids(backend: Backend, kind: ResourceKind, values: LdapValues) -> dict[str, str]:
+async def _echo_ids(
+    backend: Backend, kind: ResourceKind, values: LdapValues
+) -> dict[str, str]:
     """``dn_key`` → id for the references just written, to echo them."""
     dns = reference_dns(kind.mapping, values)
     return await backend.users.ids_for_dns(dns) if dns else {}
@@ -134,7 +137,11 @@ async def create_resource(
     dn = (operational.get("entryDN") or [dn])[0]
     if member_dns and rmap.members is not None:
         await set_back_links(
-            backend.directory, rmap.members, dn, add=list(member_dns.values()), remove=[]
+            backend.directory,
+            rmap.members,
+            dn,
+            add=list(member_dns.values()),
+            remove=[],
         )
 
     entry = Entry(dn, {**values, **operational})
@@ -146,7 +153,9 @@ def _parent(dn: str) -> str:
     return ",".join(f"{n.lower()}={escape_rdn_value(v)}" for n, v in split_dn(dn)[1:])
 
 
-async def _rename(backend: Backend, kind: ResourceKind, entry: Entry, new_rdn: str) -> str:
+async def _rename(
+    backend: Backend, kind: ResourceKind, entry: Entry, new_rdn: str
+) -> str:
     """MODRDN the entry; returns its new DN as slapd spells it."""
     rmap = kind.mapping
     new_dn = build_dn(rmap.rdn, new_rdn, _parent(entry.dn))
@@ -195,7 +204,9 @@ async def _write(
         except SCIMException:
             if renamed:
                 old_rdn = split_dn(entry.dn)[0][1]
-                await backend.directory.rename(dn, f"{rmap.rdn}={escape_rdn_value(old_rdn)}")
+                await backend.directory.rename(
+                    dn, f"{rmap.rdn}={escape_rdn_value(old_rdn)}"
+                )
             raise
     if renamed:
         await repoint_references(backend, kind, entry.dn, dn)
@@ -211,7 +222,9 @@ async def _replace_once(
     if_match: str | None,
 ) -> dict[str, Any]:
     if isinstance(body, dict) and body.get("id") not in (None, ident):
-        raise MutabilityException(detail="id cannot change; it is assigned by the bridge")
+        raise MutabilityException(
+            detail="id cannot change; it is assigned by the bridge"
+        )
     payload = _validate(kind, body, Context.RESOURCE_REPLACEMENT_REQUEST)
     wanted = [m["value"] for m in payload.pop("members", None) or []]
     has_members = kind.mapping.members is not None
@@ -243,7 +256,9 @@ async def _change_members(
 ) -> None:
     members = kind.mapping.members
     assert members is not None
-    await apply_member_values(backend.directory, dn, members.ldap, add=add, remove=remove)
+    await apply_member_values(
+        backend.directory, dn, members.ldap, add=add, remove=remove
+    )
     if members.back_link:
         await set_back_links(backend.directory, members, dn, add=add, remove=remove)
     elif add:
@@ -264,7 +279,9 @@ def _patched(
     """Apply non-member operations to the loaded resource (scim2-models)."""
     body = {"schemas": [PATCH_SCHEMA], "Operations": operations}
     try:
-        resource = kind.model.model_validate(loaded, scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
+        resource = kind.model.model_validate(
+            loaded, scim_ctx=Context.RESOURCE_QUERY_RESPONSE
+        )
         patch = kind.patch_model.model_validate(
             body, scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY
         )
@@ -276,7 +293,9 @@ def _patched(
     return resource.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
 
 
-def _split(kind: ResourceKind, body: Any, max_members: int) -> tuple[MemberChanges, list[dict[str, Any]]]:
+def _split(
+    kind: ResourceKind, body: Any, max_members: int
+) -> tuple[MemberChanges, list[dict[str, Any]]]:
     operations = normalize_patch(body)["Operations"]
     if kind.mapping.members is None:
         return MemberChanges(), operations
@@ -305,7 +324,9 @@ async def _patch_once(
 
     dn = entry.dn
     if rest:
-        loaded = (await payloads_for(backend, kind, [entry], base_url, members=False))[0]
+        loaded = (await payloads_for(backend, kind, [entry], base_url, members=False))[
+            0
+        ]
         new = await _ldap_values(backend, kind, _patched(kind, loaded, rest))
         dn = await _write(backend, kind, entry, new, if_match)
     else:
@@ -325,7 +346,9 @@ async def _apply_member_changes(
 ) -> None:
     if changes.replace is not None:
         wanted = [member_dns[i] for i in changes.replace]
-        await _replace_members(backend, kind, dn, entry, wanted + [member_dns[i] for i in changes.add])
+        await _replace_members(
+            backend, kind, dn, entry, wanted + [member_dns[i] for i in changes.add]
+        )
         return
     if changes.remove_all:
         await _replace_members(backend, kind, dn, entry, [])
@@ -389,7 +412,11 @@ def _follows_renames(
 
     @functools.wraps(write)
     async def wrapper(
-        backend: Backend, kind: ResourceKind, ident: str, *args: P.args, **kwargs: P.kwargs
+        backend: Backend,
+        kind: ResourceKind,
+        ident: str,
+        *args: P.args,
+        **kwargs: P.kwargs,
     ) -> T:
         return await _retrying(
             backend, kind, ident, lambda: write(backend, kind, ident, *args, **kwargs)

@@ -62,7 +62,11 @@ def create_app(
 ) -> web.Application:
     """The bridge as an aiohttp application; the directory opens lazily."""
     app = web.Application(
-        middlewares=[access_middleware, error_middleware, auth_middleware(tokens, settings.base_path)],
+        middlewares=[
+            access_middleware,
+            error_middleware,
+            auth_middleware(tokens, settings.base_path),
+        ],
         client_max_size=settings.limits.max_body_bytes,
         # After an early answer (408, 413) aiohttp drains the unread body for
         # up to lingering_time, 10 s by default: a dribbling client would

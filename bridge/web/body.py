@@ -53,25 +53,35 @@ async def read_json(
             " send application/scim+json"
         )
     if request.content_length is not None and request.content_length > max_bytes:
-        raise PayloadTooLargeException(detail=f"The body is larger than {max_bytes} bytes")
+        raise PayloadTooLargeException(
+            detail=f"The body is larger than {max_bytes} bytes"
+        )
     try:
         # aiohttp bounds the headers, not the body: a client dribbling its
         # body would hold a connection (and a request slot) for ever.
         raw = await asyncio.wait_for(request.read(), timeout=timeout)
     except TimeoutError as exc:
-        raise RequestTimeout(detail=f"The body did not arrive within {timeout:g} s") from exc
+        raise RequestTimeout(
+            detail=f"The body did not arrive within {timeout:g} s"
+        ) from exc
     except web.HTTPRequestEntityTooLarge as exc:
-        raise PayloadTooLargeException(detail=f"The body is larger than {max_bytes} bytes") from exc
+        raise PayloadTooLargeException(
+            detail=f"The body is larger than {max_bytes} bytes"
+        ) from exc
     try:
         text = raw.decode(request.charset or "utf-8")
     except (UnicodeDecodeError, LookupError) as exc:
         raise InvalidSyntaxException(detail="The body is not valid UTF-8") from exc
     if _too_deep(text, max_depth):
-        raise InvalidSyntaxException(detail=f"The JSON nests deeper than {max_depth} levels")
+        raise InvalidSyntaxException(
+            detail=f"The JSON nests deeper than {max_depth} levels"
+        )
     try:
         return json.loads(text, parse_constant=_not_json)
     except (json.JSONDecodeError, RecursionError) as exc:
-        raise InvalidSyntaxException(detail=f"The body is not valid JSON: {exc}") from exc
+        raise InvalidSyntaxException(
+            detail=f"The body is not valid JSON: {exc}"
+        ) from exc
 
 
 async def read_body(request: web.Request) -> dict[str, Any]:

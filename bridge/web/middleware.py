@@ -18,7 +18,13 @@ from scim2_models import SCIMException
 
 from ..errors import DirectoryUnavailable, MethodNotAllowed, RequestTimeout
 
-__all__ = ["SCIM_JSON", "access_middleware", "auth_middleware", "error_middleware", "scim_response"]
+__all__ = [
+    "SCIM_JSON",
+    "access_middleware",
+    "auth_middleware",
+    "error_middleware",
+    "scim_response",
+]
 
 SCIM_JSON = "application/scim+json"
 ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
@@ -28,7 +34,9 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _OPEN_PATHS = {"/healthz", "/readyz"}
 
 
-def scim_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+def scim_response(
+    data: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
     """A JSON response typed application/scim+json."""
     return web.Response(
         body=json.dumps(data, ensure_ascii=False).encode("utf-8"),
@@ -38,8 +46,17 @@ def scim_response(data: Any, status: int = 200, headers: dict[str, str] | None =
     )
 
 
-def _error(status: int, detail: str, scim_type: str | None = None, headers: dict[str, str] | None = None) -> web.Response:
-    body: dict[str, Any] = {"schemas": [ERROR_SCHEMA], "status": str(status), "detail": detail}
+def _error(
+    status: int,
+    detail: str,
+    scim_type: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> web.Response:
+    body: dict[str, Any] = {
+        "schemas": [ERROR_SCHEMA],
+        "status": str(status),
+        "detail": detail,
+    }
     if scim_type:
         body["scimType"] = scim_type
     return scim_response(body, status, headers)
@@ -65,18 +82,26 @@ def _http_error(exc: web.HTTPException) -> web.Response:
     headers = {}
     if exc.status == 405:
         headers["Allow"] = exc.headers.get("Allow", "")
-    detail = {404: "No such endpoint", 405: "Method not allowed on this endpoint", 413: "The body is too large"}.get(exc.status, exc.reason)
+    detail = {
+        404: "No such endpoint",
+        405: "Method not allowed on this endpoint",
+        413: "The body is too large",
+    }.get(exc.status, exc.reason)
     return _error(exc.status, detail, None, headers)
 
 
 @web.middleware
-async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def error_middleware(
+    request: web.Request, handler: Handler
+) -> web.StreamResponse:
     """Render every failure as a SCIM Error."""
     try:
         return await handler(request)
     except SCIMException as exc:
         level = logging.WARNING if exc.status >= 500 else logging.INFO
-        log.log(level, "%s %s: %s %s", request.method, request.path, exc.status, exc.detail)
+        log.log(
+            level, "%s %s: %s %s", request.method, request.path, exc.status, exc.detail
+        )
         return render_exception(exc)
     except web.HTTPException as exc:
         if exc.status < 400:
@@ -88,7 +113,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 
 @web.middleware
-async def access_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def access_middleware(
+    request: web.Request, handler: Handler
+) -> web.StreamResponse:
     """One access line per request; never headers, never the body."""
     started = time.perf_counter()
     status = 500
@@ -99,12 +126,24 @@ async def access_middleware(request: web.Request, handler: Handler) -> web.Strea
     finally:
         elapsed = (time.perf_counter() - started) * 1000
         access_log.info(
-            '%s %s %s %d %.1fms', request.remote, request.method, request.path, status, elapsed,
-            extra={"method": request.method, "path": request.path, "status": status, "ms": round(elapsed, 1)},
+            "%s %s %s %d %.1fms",
+            request.remote,
+            request.method,
+            request.path,
+            status,
+            elapsed,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": status,
+                "ms": round(elapsed, 1),
+            },
         )
 
 
-def auth_middleware(tokens: list[str], base_path: str) -> Callable[..., Awaitable[web.StreamResponse]]:
+def auth_middleware(
+    tokens: list[str], base_path: str
+) -> Callable[..., Awaitable[web.StreamResponse]]:
     """Bearer-token check for every SCIM endpoint (RFC 6750 §2.1)."""
     secrets = [t.encode("utf-8") for t in tokens]
 
@@ -114,8 +153,15 @@ def auth_middleware(tokens: list[str], base_path: str) -> Callable[..., Awaitabl
             return await handler(request)
         header = request.headers.get("Authorization", "")
         scheme, _, presented = header.partition(" ")
-        if scheme.lower() != "bearer" or not _matches(presented.strip().encode("utf-8"), secrets):
-            return _error(401, "A valid bearer token is required", None, {"WWW-Authenticate": 'Bearer realm="scim"'})
+        if scheme.lower() != "bearer" or not _matches(
+            presented.strip().encode("utf-8"), secrets
+        ):
+            return _error(
+                401,
+                "A valid bearer token is required",
+                None,
+                {"WWW-Authenticate": 'Bearer realm="scim"'},
+            )
         return await handler(request)
 
     return middleware

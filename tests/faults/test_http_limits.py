@@ -20,6 +20,9 @@ from .support import ERROR_SCHEMA, cli_env, serve, user_body, write_config
 
 REQUEST_TIMEOUT = 1.0
 """limits.request_timeout in these tests, in seconds."""
+SLACK = 2.5
+"""How late past the timeout a cut may come on a loaded machine; without
+the limit a dribbling client would hold on for ever."""
 
 TOO_LARGE = {
     "schemas": [ERROR_SCHEMA],
@@ -149,7 +152,7 @@ async def test_a_client_that_never_finishes_its_headers_is_disconnected(
     )
 
     assert answer == b""
-    assert REQUEST_TIMEOUT - 0.1 < elapsed < REQUEST_TIMEOUT + 1
+    assert REQUEST_TIMEOUT - 0.1 < elapsed < REQUEST_TIMEOUT + SLACK
 
 
 async def test_an_idle_connection_is_closed_after_the_request_timeout(
@@ -159,7 +162,7 @@ async def test_an_idle_connection_is_closed_after_the_request_timeout(
     elapsed, answer = await _wait_out(http.port, b"", b"")
 
     assert answer == b""
-    assert REQUEST_TIMEOUT - 0.1 < elapsed < REQUEST_TIMEOUT + 1
+    assert REQUEST_TIMEOUT - 0.1 < elapsed < REQUEST_TIMEOUT + SLACK
 
 
 async def test_a_client_that_never_finishes_its_body_is_disconnected(
@@ -172,10 +175,10 @@ async def test_a_client_that_never_finishes_its_body_is_disconnected(
         "Content-Type: application/scim+json\r\nContent-Length: 1000\r\n\r\n{"
     ).encode()
 
-    elapsed, answer = await _wait_out(http.port, head, b" ", limit=REQUEST_TIMEOUT + 2)
+    elapsed, answer = await _wait_out(http.port, head, b" ", limit=REQUEST_TIMEOUT + SLACK + 1)
 
     assert answer.split(b"\r\n", 1)[0] == b"HTTP/1.1 408 Request Timeout"
-    assert REQUEST_TIMEOUT - 0.1 < elapsed < REQUEST_TIMEOUT + 1
+    assert REQUEST_TIMEOUT - 0.1 < elapsed < REQUEST_TIMEOUT + SLACK
 
 
 def test_serve_disconnects_a_slow_client_after_request_timeout(
@@ -195,4 +198,4 @@ def test_serve_disconnects_a_slow_client_after_request_timeout(
         )
 
     assert answer == b""
-    assert REQUEST_TIMEOUT - 0.1 < elapsed < REQUEST_TIMEOUT + 1
+    assert REQUEST_TIMEOUT - 0.1 < elapsed < REQUEST_TIMEOUT + SLACK

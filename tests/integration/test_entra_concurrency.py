@@ -8,7 +8,6 @@ rewrite of the list; two creates of one userName race into one 201.
 import asyncio
 import json
 
-import pytest
 
 from tests.integration.test_entra_support import (
     add_members,

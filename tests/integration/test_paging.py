@@ -16,7 +16,8 @@ def _load(stack: Stack, tag: str) -> list[str]:
     for n in range(POPULATION):
         name = f"p{n:04d}-{tag}"
         admin.add(
-            f"uid={name},{stack.mapping.users.base}", classes,
+            f"uid={name},{stack.mapping.users.base}",
+            classes,
             {"uid": name, "sn": name, "cn": name, "title": tag},
         )
     admin.search(stack.mapping.users.base, f"(title={tag})", attributes=["entryUUID"])
@@ -31,19 +32,29 @@ def large(general_stack: Stack) -> tuple[str, list[str]]:
 
 
 async def _page(client, tag: str, start: int, count: int) -> dict:  # noqa: ANN001
-    params = {"filter": f'title eq "{tag}"', "startIndex": str(start), "count": str(count)}
+    params = {
+        "filter": f'title eq "{tag}"',
+        "startIndex": str(start),
+        "count": str(count),
+    }
     response = await client.get(f"{SCIM}/Users", params=params)
     assert response.status == 200
     return await response.json(content_type=None)
 
 
-async def test_pages_of_a_large_result_are_windows_of_the_id_order(client, large) -> None:  # noqa: ANN001
+async def test_pages_of_a_large_result_are_windows_of_the_id_order(
+    client, large
+) -> None:  # noqa: ANN001
     """Past 1,000 matches, pages still cut one stable order, totals exact."""
     tag, ids = large
 
     body = await _page(client, tag, 1001, 10)
 
-    assert (body["totalResults"], body["startIndex"], body["itemsPerPage"]) == (POPULATION, 1001, 10)
+    assert (body["totalResults"], body["startIndex"], body["itemsPerPage"]) == (
+        POPULATION,
+        1001,
+        10,
+    )
     assert [r["id"] for r in body["Resources"]] == ids[1000:1010]
 
 
@@ -79,8 +90,13 @@ async def test_attributes_and_excluded_attributes_together_are_refused(client) -
 
 async def test_an_upper_cased_id_names_no_resource(client) -> None:  # noqa: ANN001
     """Ids are case-exact: GET by an upper-cased id is 404, as `id eq` is empty."""
-    body = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": f"case-{uuid.uuid4().hex[:8]}"}
-    created = await (await client.post(f"{SCIM}/Users", json=body)).json(content_type=None)
+    body = {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": f"case-{uuid.uuid4().hex[:8]}",
+    }
+    created = await (await client.post(f"{SCIM}/Users", json=body)).json(
+        content_type=None
+    )
 
     response = await client.get(f"{SCIM}/Users/{created['id'].upper()}")
 
@@ -89,18 +105,38 @@ async def test_an_upper_cased_id_names_no_resource(client) -> None:  # noqa: ANN
 
 async def test_an_upper_cased_member_id_names_no_user(client) -> None:  # noqa: ANN001
     """Member ids are case-exact too: 400 naming the id, nothing changed."""
-    user = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": f"m-{uuid.uuid4().hex[:8]}"}
-    group = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": f"g-{uuid.uuid4().hex[:8]}"}
-    uid = (await (await client.post(f"{SCIM}/Users", json=user)).json(content_type=None))["id"]
-    gid = (await (await client.post(f"{SCIM}/Groups", json=group)).json(content_type=None))["id"]
-    patch = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-             "Operations": [{"op": "add", "path": "members", "value": [{"value": uid.upper()}]}]}
+    user = {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": f"m-{uuid.uuid4().hex[:8]}",
+    }
+    group = {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+        "displayName": f"g-{uuid.uuid4().hex[:8]}",
+    }
+    uid = (
+        await (await client.post(f"{SCIM}/Users", json=user)).json(content_type=None)
+    )["id"]
+    gid = (
+        await (await client.post(f"{SCIM}/Groups", json=group)).json(content_type=None)
+    )["id"]
+    patch = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [
+            {"op": "add", "path": "members", "value": [{"value": uid.upper()}]}
+        ],
+    }
 
     response = await client.patch(f"{SCIM}/Groups/{gid}", json=patch)
-    members = (await (await client.get(f"{SCIM}/Groups/{gid}")).json(content_type=None)).get("members")
+    members = (
+        await (await client.get(f"{SCIM}/Groups/{gid}")).json(content_type=None)
+    ).get("members")
 
     body = await response.json(content_type=None)
-    assert (response.status, body["scimType"], uid.upper() in body["detail"]) == (400, "invalidValue", True)
+    assert (response.status, body["scimType"], uid.upper() in body["detail"]) == (
+        400,
+        "invalidValue",
+        True,
+    )
     assert members is None
 
 

@@ -11,8 +11,15 @@ CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
 async def _population(client, names: list[str]) -> str:  # noqa: ANN001
     tag = uuid.uuid4().hex[:8]
     for name in names:
-        body = {"schemas": [CORE], "userName": f"{name}-{tag}", "title": tag, "displayName": name}
-        response = await client.post(f"{SCIM}/Users", data=json.dumps(body), headers=JSON)
+        body = {
+            "schemas": [CORE],
+            "userName": f"{name}-{tag}",
+            "title": tag,
+            "displayName": name,
+        }
+        response = await client.post(
+            f"{SCIM}/Users", data=json.dumps(body), headers=JSON
+        )
         assert response.status == 201
     return tag
 
@@ -28,7 +35,12 @@ async def test_sort_by_display_name_descending_ignores_case(client) -> None:  # 
     tag = await _population(client, ["carol", "Alice", "bob"])
 
     total, names = await _names(
-        client, {"filter": f'title eq "{tag}"', "sortBy": "displayName", "sortOrder": "descending"}
+        client,
+        {
+            "filter": f'title eq "{tag}"',
+            "sortBy": "displayName",
+            "sortOrder": "descending",
+        },
     )
 
     assert (total, names) == (3, ["carol", "bob", "Alice"])
@@ -39,7 +51,13 @@ async def test_sorted_pages_are_windows_of_the_sorted_whole(client) -> None:  # 
     tag = await _population(client, ["d", "b", "e", "a", "c"])
 
     total, names = await _names(
-        client, {"filter": f'title eq "{tag}"', "sortBy": "userName", "startIndex": "2", "count": "2"}
+        client,
+        {
+            "filter": f'title eq "{tag}"',
+            "sortBy": "userName",
+            "startIndex": "2",
+            "count": "2",
+        },
     )
 
     assert (total, names) == (5, ["b", "c"])

@@ -10,12 +10,17 @@ PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 
 
 def _rename(name: str) -> dict:
-    return {"schemas": [PATCH], "Operations": [{"op": "replace", "path": "userName", "value": name}]}
+    return {
+        "schemas": [PATCH],
+        "Operations": [{"op": "replace", "path": "userName", "value": name}],
+    }
 
 
 async def _user(client) -> str:  # noqa: ANN001
     body = {"schemas": [CORE], "userName": f"race-{uuid.uuid4().hex[:8]}"}
-    return (await (await client.post(f"{SCIM}/Users", json=body)).json(content_type=None))["id"]
+    return (
+        await (await client.post(f"{SCIM}/Users", json=body)).json(content_type=None)
+    )["id"]
 
 
 async def test_a_delete_racing_a_rename_deletes_the_user(client) -> None:  # noqa: ANN001
@@ -24,7 +29,9 @@ async def test_a_delete_racing_a_rename_deletes_the_user(client) -> None:  # noq
         ident = await _user(client)
 
         renamed, deleted = await asyncio.gather(
-            client.patch(f"{SCIM}/Users/{ident}", json=_rename(f"moved-{uuid.uuid4().hex[:8]}")),
+            client.patch(
+                f"{SCIM}/Users/{ident}", json=_rename(f"moved-{uuid.uuid4().hex[:8]}")
+            ),
             client.delete(f"{SCIM}/Users/{ident}"),
         )
         after = await client.get(f"{SCIM}/Users/{ident}")
@@ -42,7 +49,9 @@ async def test_concurrent_renames_of_one_user_all_land(client) -> None:  # noqa:
     answers = await asyncio.gather(
         *(client.patch(f"{SCIM}/Users/{ident}", json=_rename(n)) for n in names)
     )
-    final = (await (await client.get(f"{SCIM}/Users/{ident}")).json(content_type=None))["userName"]
+    final = (await (await client.get(f"{SCIM}/Users/{ident}")).json(content_type=None))[
+        "userName"
+    ]
 
     assert [a.status for a in answers] == [200] * 10
     assert final in names
