@@ -1,9 +1,16 @@
 """Shared pieces of the bad-input suites (no tests of its own).
 
 Every request here is sent as a client would send it, and every refusal is
-checked against a snapshot of the whole directory, operational attributes
-(``entryCSN``, ``modifyTimestamp``) included: a refused request that wrote
-anything, even a value it then put back, shows up.
+checked against the state of the directory before it. slapd gives every
+write (add, modify, rename, delete, refint's repairs included) a change
+sequence number, stamps it on the entry written (``entryCSN``), and
+syncprov keeps the newest one on the suffix (``contextCSN``). So an equal
+``contextCSN`` means that nothing at all was written, not even a value put
+back; and the entries whose ``entryCSN`` is newer than a mark, with the
+count of entries, say exactly what a write touched. Reading every
+attribute of every entry (``tests.support.snapshot``) would say the same
+but costs seconds once other suites have left thousands of entries; it is
+used where the content of one entry matters (``entry_state``).
 """
 
 import json
@@ -11,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import ldap3
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
@@ -21,17 +29,21 @@ __all__ = [
     "BIND_DN_PIECE",
     "Answer",
     "Client",
+    "Mark",
     "State",
     "directory_state",
+    "entry_state",
     "fill",
     "found_ids",
     "quoted",
     "send",
+    "written_since",
 ]
 
 Client = TestClient[web.Request, web.Application]
 State = list[tuple[str, dict[str, list[str]]]]
-"""A directory snapshot: (DN, attributes) for every entry, sorted."""
+"""(DN, attributes) for some entries, sorted: the shape of ``snapshot``."""
+SUFFIX = "dc=example,dc=org"
 
 BIND_DN_PIECE = "cn=scim-bridge"
 """The bridge's own bind DN starts so; no answer may name it."""
@@ -52,11 +64,42 @@ class Answer:
         return str(self.body.get("detail") or "")
 
 
-def directory_state(stack: Stack) -> State:
-    """Every entry of the directory with every attribute, for equality."""
+@dataclass(frozen=True)
+class Mark:
+    """Where the directory stands: its newest write, and how many entries."""
+
+    csn: str
+    entries: int
+
+
+def directory_state(stack: Stack) -> Mark:
+    """The directory's mark; two equal marks mean nothing was written."""
     conn = stack.admin()
     try:
-        return snapshot(conn)
+        conn.search(SUFFIX, "(objectClass=*)", ldap3.BASE, attributes=["contextCSN"])
+        csn = str(conn.entries[0].contextCSN.value)
+        conn.search(SUFFIX, "(objectClass=*)", attributes=["1.1"])
+        return Mark(csn, len(conn.entries))
+    finally:
+        conn.unbind()
+
+
+def written_since(stack: Stack, mark: Mark) -> list[str]:
+    """The DNs of the entries written after ``mark``, sorted."""
+    conn = stack.admin()
+    try:
+        newer = f"(&(entryCSN>={mark.csn})(!(entryCSN={mark.csn})))"
+        conn.search(SUFFIX, newer, attributes=["1.1"])
+        return sorted(e.entry_dn for e in conn.entries)
+    finally:
+        conn.unbind()
+
+
+def entry_state(stack: Stack, dn: str) -> State:
+    """One entry with every attribute, operational ones included."""
+    conn = stack.admin()
+    try:
+        return snapshot(conn, dn)
     finally:
         conn.unbind()
 

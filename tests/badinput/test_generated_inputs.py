@@ -19,7 +19,7 @@ from bridge.mapping.dn import build_dn, split_dn
 from tests.badinput.support import (
     Answer,
     Client,
-    State,
+    Mark,
     directory_state,
     fill,
     found_ids,
@@ -50,17 +50,17 @@ TEXT = st.text(
 )
 
 
-Snapshot = Callable[[], State]
+Snapshot = Callable[[], Mark]
 
 
 @pytest.fixture(scope="module")
 def state(general_stack: Stack) -> Snapshot:
-    """The directory snapshot as a function: hypothesis prints the arguments
+    """The directory's mark as a function: hypothesis prints the arguments
     of a failing example, and a Stack would show the test accounts."""
     return lambda: directory_state(general_stack)
 
 
-def _assert_refused(answer: Answer, state: Snapshot, before: State) -> None:
+def _assert_refused(answer: Answer, state: Snapshot, before: Mark) -> None:
     """A SCIM error with a detail, and the directory as it was."""
     assert 400 <= answer.status < 500, answer.body
     assert (answer.body["status"], bool(answer.detail)) == (str(answer.status), True)
@@ -206,6 +206,8 @@ _ATTRIBUTES = st.sampled_from(["uid", "cn", "scimExternalId"])
 _BASES = st.sampled_from(
     ["ou=people,dc=example,dc=org", "ou=Groups, dc=Example,dc=org"]
 )
+
+
 def _round_trip(attribute: str, value: str, base: str) -> None:
     dn = build_dn(attribute, value, base)
 

@@ -34,11 +34,14 @@ import pytest
 from tests.badinput.support import (
     Answer,
     Client,
+    Mark,
     State,
     directory_state,
+    entry_state,
     found_ids,
     quoted,
     send,
+    written_since,
 )
 from tests.integration.test_entra_support import (
     ENTERPRISE,
@@ -121,16 +124,7 @@ def _user(user_name: str, value: str, marker: str) -> dict[str, Any]:
 # -- the directory side ------------------------------------------------------
 
 
-_DERIVED = {"contextCSN", "hasSubordinates"}
-"""What slapd recomputes on other entries when one is added: the suffix's
-newest change and the parent's "has children"; no write touched them."""
-
-
-def _written(state: State) -> dict[str, dict[str, list[str]]]:
-    return {dn: {k: v for k, v in a.items() if k not in _DERIVED} for dn, a in state}
-
-
-_STAMPS = _DERIVED | {"entryCSN", "modifyTimestamp", "modifiersName"}
+_STAMPS = {"entryCSN", "modifyTimestamp", "modifiersName"}
 """What records that a write happened, rather than what an entry holds."""
 
 
@@ -138,14 +132,12 @@ def _content(state: State) -> dict[str, dict[str, list[str]]]:
     return {dn: {k: v for k, v in a.items() if k not in _STAMPS} for dn, a in state}
 
 
-def _added_entry(before: State, after: State) -> str:
-    """The one DN ``after`` has more than ``before``; nothing else written."""
-    old, new = _written(before), _written(after)
-    added = [dn for dn in new if dn not in old]
-    assert len(added) == 1, added
-    del new[added[0]]
-    assert new == old
-    return added[0]
+def _only_new_entry(stack: Stack, before: Mark, base: str, ident: str) -> None:
+    """The entry ``ident`` is the one write since ``before``: one entry more,
+    one RDN under ``base``, and no other entry written or deleted."""
+    dn = _child(stack, base, ident)[0]
+    assert directory_state(stack).entries == before.entries + 1
+    assert written_since(stack, before) == [dn]
 
 
 def _base(stack: Stack, endpoint: str) -> str:
@@ -168,13 +160,13 @@ def _child(stack: Stack, base: str, ident: str) -> tuple[str, dict[str, list[str
 
 
 async def _refused_cleanly(
-    answer: Answer, stack: Stack, before: State, reason: str = ""
+    answer: Answer, stack: Stack, before: Mark, reason: str = ""
 ) -> None:
     """A 4xx SCIM error with a detail (holding ``reason``), nothing written."""
     assert 400 <= answer.status < 500, answer.body
     assert answer.body["status"] == str(answer.status)
     assert reason in answer.detail and answer.detail
-    assert directory_state(stack) == before
+    assert directory_state(stack) == before, written_since(stack, before)
 
 
 # -- the SCIM side -------------------------------------------------------------
@@ -294,16 +286,16 @@ async def test_a_hostile_name_names_one_entry_and_is_found_exactly(
             await _refused_cleanly(answer, general_stack, before, NOT_A_NAME[template])
             return
         assert answer.status == 201, answer.body
-        dn = _added_entry(before, directory_state(general_stack))
+        ident = answer.body["id"]
+        _only_new_entry(general_stack, before, base, ident)
         for decoy in (d.format(t=t) for d in decoys):
             made = await created.create(naming.body(decoy, marker), decoy)
             assert made.status == 201, made.body
 
-        ident = answer.body["id"]
         fetched = await send(bridge, "GET", f"{naming.endpoint}/{ident}")
-        child_dn, stored = _child(general_stack, base, ident)
+        stored = _child(general_stack, base, ident)[1]
         assert (answer.body[naming.field], fetched.body[naming.field]) == (value, value)
-        assert (child_dn, stored[naming.rdn]) == (dn, [value])
+        assert stored[naming.rdn] == [value]
         await _found_exactly(created, naming.field, value)
 
 
@@ -321,10 +313,14 @@ async def test_a_refused_rename_puts_back_the_exact_name(
     """A rename whose attribute change slapd refuses leaves the name as sent."""
     t = tag()
     value = template.format(t=t)
+    people = general_stack.mapping.users.base
     async with _population(bridge, "Users") as users:
         made = await users.create(_user(value, "plain", f"hv{t}"), value)
         assert made.status == 201, made.body
+        ident = made.body["id"]
+        dn = _child(general_stack, people, ident)[0]
         before = directory_state(general_stack)
+        entry_before = entry_state(general_stack, dn)
         # mail is IA5String: slapd refuses the modify after the MODRDN.
         operations = [
             _replace("userName", f"renamed-{t}"),
@@ -332,14 +328,18 @@ async def test_a_refused_rename_puts_back_the_exact_name(
         ]
         body = {"schemas": [PATCH], "Operations": operations}
 
-        answer = await send(bridge, "PATCH", f"Users/{made.body['id']}", body)
+        answer = await send(bridge, "PATCH", f"Users/{ident}", body)
 
+        dn_after = _child(general_stack, people, ident)[0]
+        entry_after = entry_state(general_stack, dn_after)
+        written = written_since(general_stack, before)
         after = directory_state(general_stack)
     assert (answer.status, answer.body["scimType"]) == (400, "invalidValue")
     assert "mail" in answer.detail
-    # Renamed and renamed back: two writes, so the stamps moved; the
-    # content must be what it was.
-    assert _content(after) == _content(before)
+    # Renamed and renamed back: two writes, so this entry's stamps moved;
+    # its content must be as it was, and no other entry written or deleted.
+    assert _content(entry_after) == _content(entry_before)
+    assert (written, after.entries) == ([dn_after], before.entries)
 
 
 @pytest.mark.parametrize(("template", "decoys"), CASES)
@@ -355,7 +355,8 @@ async def test_hostile_free_text_is_stored_echoed_and_found_exactly(
     async with _population(bridge, "Users") as users:
         answer = await users.create(_user(f"hv-{t}-0", value, marker), value)
         assert answer.status == 201, answer.body
-        _added_entry(before, directory_state(general_stack))
+        people = general_stack.mapping.users.base
+        _only_new_entry(general_stack, before, people, answer.body["id"])
         for number, decoy in enumerate(decoys, 1):
             body = _user(f"hv-{t}-{number}", decoy.format(t=t), marker)
             made = await users.create(body, decoy.format(t=t))

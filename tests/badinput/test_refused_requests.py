@@ -28,6 +28,7 @@ from tests.badinput.support import (
     directory_state,
     fill,
     send,
+    written_since,
 )
 from tests.integration.test_entra_support import (
     ENTERPRISE,
@@ -375,7 +376,7 @@ async def test_a_bad_request_gets_its_scim_error_and_changes_nothing(
         assert piece.lower() in answer.detail.lower()
     for leak in ("traceback", "pydantic", BIND_DN_PIECE):
         assert leak not in answer.detail.lower()
-    assert after == before
+    assert after == before, written_since(general_stack, before)
 
 
 # RFC 7644 §3.4.2.4: "A value less than 1 SHALL be interpreted as 1" for
@@ -416,7 +417,9 @@ async def test_paging_out_of_range_is_interpreted_as_rfc_7644_says(
     assert answer.status == 200
     assert (body["totalResults"], body["startIndex"]) == (2, start)
     assert (body["itemsPerPage"], len(body["Resources"])) == (items, items)
-    assert directory_state(general_stack) == before
+    assert directory_state(general_stack) == before, written_since(
+        general_stack, before
+    )
 
 
 # RFC 7644 §3.5.2.2, on removing a member that is not there: "no changes
@@ -457,4 +460,6 @@ async def test_a_remove_that_selects_nothing_succeeds_and_changes_nothing(
     answer = await send(bridge, "PATCH", fill(path, names), body)
 
     assert answer.status == status
-    assert directory_state(general_stack) == before
+    assert directory_state(general_stack) == before, written_since(
+        general_stack, before
+    )
