@@ -115,7 +115,8 @@ def _direct_rows(results: dict[str, Any]) -> list[Row]:
     rows.append(
         Row(
             "    CPU ms per user (users phase)",
-            f"bridge {_per(bridge_cpu, 'bridge', users)} + slapd {_per(bridge_cpu, 'slapd', users)}"
+            f"bridge {_per(bridge_cpu, 'bridge', users)}"
+            f" + slapd {_per(bridge_cpu, 'slapd', users)}"
             f" | ldap3 {_per(direct_cpu, 'client', users)}"
             f" + slapd {_per(direct_cpu, 'slapd', users)}",
         )

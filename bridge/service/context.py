@@ -94,11 +94,3 @@ def to_payload(
         payload["members"] = [{"value": m} for m in members]
     return payload
 
-
-def entry_version(entry: Entry) -> str | None:
-    """The ETag of an entry: its entryCSN, weak (RFC 7644 §3.14)."""
-    csn = entry.first("entryCSN")
-    return f'W/"{csn}"' if csn else None
-
-
-__all__ += ["DERIVED", "entry_version", "meta"]

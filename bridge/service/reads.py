@@ -8,10 +8,11 @@ from scim2_models import NotFoundException
 from ..directory.client import Entry
 from ..directory.controls import SortKey
 from ..mapping.sorting import sort_key
-from ..mapping.convert import reference_dns
+from ..mapping.convert import dn_key, reference_dns
 from ..mapping.filters import referenced_ids, translate
 from ..scim.query import ListQuery, Projection
 from ..scim.schemas import ResourceKind
+from .changes import values_of
 from .context import Backend, object_filter, read_attributes, to_payload
 from .refs import is_uuid
 
@@ -55,18 +56,9 @@ async def find_entry(
 async def member_ids(backend: Backend, kind: ResourceKind, entry: Entry) -> list[str]:
     """A group's member ids, resolved in chunks; dangling DNs are skipped."""
     assert kind.mapping.members is not None
-    dns = _values(entry, kind.mapping.members.ldap)
+    dns = values_of(entry, kind.mapping.members.ldap)
     found = await backend.users.ids_for_dns(dns)
-    from ..mapping.convert import dn_key
-
     return [found[dn_key(dn)] for dn in dns if dn_key(dn) in found]
-
-
-def _values(entry: Entry, name: str) -> list[str]:
-    for key, values in entry.attrs.items():
-        if key.lower() == name.lower():
-            return values
-    return []
 
 
 async def payloads_for(

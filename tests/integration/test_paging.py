@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+from aiohttp.test_utils import TestClient
 
 from tests.support import SCIM, Stack
 
@@ -31,7 +32,7 @@ def large(general_stack: Stack) -> tuple[str, list[str]]:
     return tag, _load(general_stack, tag)
 
 
-async def _page(client, tag: str, start: int, count: int) -> dict:  # noqa: ANN001
+async def _page(client: TestClient, tag: str, start: int, count: int) -> dict:
     params = {
         "filter": f'title eq "{tag}"',
         "startIndex": str(start),
@@ -43,8 +44,8 @@ async def _page(client, tag: str, start: int, count: int) -> dict:  # noqa: ANN0
 
 
 async def test_pages_of_a_large_result_are_windows_of_the_id_order(
-    client, large
-) -> None:  # noqa: ANN001
+    client: TestClient, large: tuple[str, list[str]]
+) -> None:
     """Past 1,000 matches, pages still cut one stable order, totals exact."""
     tag, ids = large
 
@@ -58,7 +59,9 @@ async def test_pages_of_a_large_result_are_windows_of_the_id_order(
     assert [r["id"] for r in body["Resources"]] == ids[1000:1010]
 
 
-async def test_count_zero_gives_the_total_and_no_resources(client, large) -> None:  # noqa: ANN001
+async def test_count_zero_gives_the_total_and_no_resources(
+    client: TestClient, large: tuple[str, list[str]]
+) -> None:
     """count=0 answers totalResults alone (RFC 7644 §3.4.2.4)."""
     tag, _ = large
 
@@ -67,7 +70,9 @@ async def test_count_zero_gives_the_total_and_no_resources(client, large) -> Non
     assert (body["totalResults"], body["Resources"]) == (POPULATION, [])
 
 
-async def test_the_last_page_is_short_and_past_the_end_is_empty(client, large) -> None:  # noqa: ANN001
+async def test_the_last_page_is_short_and_past_the_end_is_empty(
+    client: TestClient, large: tuple[str, list[str]]
+) -> None:
     """A window past the last match is empty, never an error."""
     tag, ids = large
 
@@ -78,7 +83,7 @@ async def test_the_last_page_is_short_and_past_the_end_is_empty(client, large) -
     assert (beyond["totalResults"], beyond["Resources"]) == (POPULATION, [])
 
 
-async def test_attributes_and_excluded_attributes_together_are_refused(client) -> None:  # noqa: ANN001
+async def test_attributes_and_excluded_attributes_together_are_refused(client: TestClient) -> None:
     """The two projections are alternatives: 400 invalidValue, never a 500."""
     params = {"attributes": "id", "excludedAttributes": "title"}
 
@@ -88,7 +93,7 @@ async def test_attributes_and_excluded_attributes_together_are_refused(client) -
     assert (response.status, body["scimType"]) == (400, "invalidValue")
 
 
-async def test_an_upper_cased_id_names_no_resource(client) -> None:  # noqa: ANN001
+async def test_an_upper_cased_id_names_no_resource(client: TestClient) -> None:
     """Ids are case-exact: GET by an upper-cased id is 404, as `id eq` is empty."""
     body = {
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
@@ -103,7 +108,7 @@ async def test_an_upper_cased_id_names_no_resource(client) -> None:  # noqa: ANN
     assert response.status == 404
 
 
-async def test_an_upper_cased_member_id_names_no_user(client) -> None:  # noqa: ANN001
+async def test_an_upper_cased_member_id_names_no_user(client: TestClient) -> None:
     """Member ids are case-exact too: 400 naming the id, nothing changed."""
     user = {
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
@@ -140,7 +145,9 @@ async def test_an_upper_cased_member_id_names_no_user(client) -> None:  # noqa: 
     assert members is None
 
 
-def test_a_projection_reads_only_the_ldap_attributes_it_returns(general_stack) -> None:  # noqa: ANN001
+def test_a_projection_reads_only_the_ldap_attributes_it_returns(
+    general_stack: Stack,
+) -> None:
     """attributes=userName asks slapd for uid (and bookkeeping), not mail."""
     from bridge.scim.query import Projection
     from bridge.service.context import read_attributes
