@@ -25,7 +25,8 @@ from scim2_models import (
 )
 
 from ..mapping.model import Kind, Mapping, ResourceMap, ScimTarget
-from .query import prepare
+from .query import Projection, prepare, render
+from .returned import Shape
 
 __all__ = [
     "GROUP_SCHEMA",
@@ -65,6 +66,15 @@ class ResourceKind:
 
     patch_model: type[Any]
     """``PatchOp[model]``, built once: parametrising it per request costs."""
+
+    shape: Shape
+    """The schemas' ``returned`` rules, for rendering without the model."""
+
+    def render(self, payload: dict[str, Any], projection: Projection) -> dict[str, Any]:
+        """A stored resource's payload as sent, projection applied."""
+        if self.shape.handles(projection.attributes, projection.excluded):
+            return self.shape.render(payload, projection.excluded)
+        return render(self.model, payload, projection)
 
 
 def _dump(schema: Schema) -> dict[str, Any]:
@@ -227,8 +237,9 @@ def _kind(
     resource_type.endpoint = Reference[URI](endpoint)
     patch_model = PatchOp[model]  # type: ignore[valid-type]
     return ResourceKind(
-        name, endpoint, model, tuple(schemas), resource_type, mapping, patch_model
-    )
+        name, endpoint, model, tuple(schemas), resource_type, mapping, patch_model,
+        Shape(schemas),
+    )  # fmt: skip
 
 
 def build_kinds(mapping: Mapping) -> dict[str, ResourceKind]:

@@ -4,7 +4,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ..scim.query import Projection, render
+from ..scim.query import Projection
 from ..scim.schemas import ResourceKind, link_references
 from .keys import SETTINGS
 
@@ -29,7 +29,7 @@ def render_resource(
 ) -> dict[str, Any]:
     """A stored resource as sent: references linked, projection applied."""
     linked = link_references(kind, payload, base_url(request))
-    return render(kind.model, linked, projection)
+    return kind.render(linked, projection)
 
 
 def list_body(resources: list[dict[str, Any]], total: int, start: int) -> dict[str, Any]:
