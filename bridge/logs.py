@@ -7,7 +7,10 @@ auth middleware never logs the header, and audit lines name attributes,
 not values.
 """
 
+import atexit
 import logging
+import logging.handlers
+import queue
 import sys
 
 __all__ = ["configure_logging"]
@@ -24,11 +27,29 @@ class _Formatter(logging.Formatter):
 
 
 def configure_logging(level: str = "INFO") -> None:
-    """Send the bridge's records to standard error."""
+    """Send the bridge's records to standard error, from a thread of their own.
+
+    The event loop only queues a record; formatting and the write happen in
+    a listener thread, so a slow reader of standard error (a full pipe to
+    the journal) can never stall request handling. Records still queued at
+    exit are written before the process ends.
+    """
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    listener = logging.handlers.QueueListener(records, handler)
+    listener.start()
+    atexit.register(listener.stop)
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [_Enqueue(records)]
     root.setLevel(level)
     # ldap3 and aiohttp have their own chatter; the bridge logs what matters.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+
+
+class _Enqueue(logging.handlers.QueueHandler):
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        # The stock prepare formats the message on the caller's thread, the
+        # cost this handler exists to move; records here carry no objects
+        # that change after the call (arguments are strings and numbers).
+        return record

@@ -16,7 +16,8 @@ Response decoders read what ldap3 2.9.1 leaves in ``result["controls"]``:
 Every decoder reports malformed input with :class:`ControlDecodeError`.
 """
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, TypeAlias
 
@@ -98,9 +99,7 @@ def _context(number: int, constructed: bool = False) -> tag.Tag:
 
 def _tagged_string(number: int) -> univ.OctetString:
     """Return an OCTET STRING retagged as implicit ``[number]``."""
-    tagged: univ.OctetString = univ.OctetString().subtype(
-        implicitTag=_context(number)
-    )
+    tagged: univ.OctetString = univ.OctetString().subtype(implicitTag=_context(number))
     return tagged
 
 
@@ -198,12 +197,21 @@ def assertion(filter_text: str) -> Control:
 
 def pre_read(attributes: Sequence[str]) -> Control:
     """Build the RFC 4527 pre-read control; no attributes sends ``1.1``."""
-    return _as_tuple(pre_read_control(list(attributes)))
+    return _read_control(pre_read_control, tuple(attributes))
 
 
 def post_read(attributes: Sequence[str]) -> Control:
     """Build the RFC 4527 post-read control; no attributes sends ``1.1``."""
-    return _as_tuple(post_read_control(list(attributes)))
+    return _read_control(post_read_control, tuple(attributes))
+
+
+@functools.lru_cache(maxsize=64)
+def _read_control(
+    build: Callable[[list[str]], Any], attributes: tuple[str, ...]
+) -> Control:
+    # The bridge asks for the same few attribute lists on every write, and
+    # the BER encoding of one costs as much as a small request (pyasn1).
+    return _as_tuple(build(list(attributes)))
 
 
 def _as_tuple(control: Any) -> Control:
@@ -293,9 +301,7 @@ def response_value(result: Mapping[str, Any], oid: str) -> bytes | None:
     return value
 
 
-def read_entry_from(
-    result: Mapping[str, Any], oid: str
-) -> dict[str, list[str]] | None:
+def read_entry_from(result: Mapping[str, Any], oid: str) -> dict[str, list[str]] | None:
     """Return the entry of a pre-read or post-read response control.
 
     ``None`` when the server sent no such control (slapd sends none when
@@ -312,9 +318,7 @@ def read_entry_from(
     return {str(name): _text_values(name, vals) for name, vals in entry.items()}
 
 
-def _response_control(
-    result: Mapping[str, Any], oid: str
-) -> Mapping[str, Any] | None:
+def _response_control(result: Mapping[str, Any], oid: str) -> Mapping[str, Any] | None:
     """Find response control ``oid`` in an ldap3 result dictionary."""
     controls = result.get("controls") or {}
     control = controls.get(oid)

@@ -236,17 +236,25 @@ class ConnectionPool:
         if self._closed:
             raise DirectoryUnavailable(detail="The bridge is shutting down")
         limit = self._settings.operation_timeout + self._settings.connect_timeout
-        try:
-            await asyncio.wait_for(self._waiting.acquire(), timeout=limit)
-        except TimeoutError as exc:
-            raise DirectoryUnavailable(retry_after=self._settings.retry_after) from exc
+        if self._waiting.locked():
+            try:
+                await asyncio.wait_for(self._waiting.acquire(), timeout=limit)
+            except TimeoutError as exc:
+                raise DirectoryUnavailable(
+                    retry_after=self._settings.retry_after
+                ) from exc
+        else:
+            # A free slot is taken at once; wait_for would add a task.
+            await self._waiting.acquire()
         try:
             loop = asyncio.get_running_loop()
-            future = loop.run_in_executor(self._executor, self._call, work, retry)
             deadline = (
                 limit * len(self._settings.uris) + self._settings.operation_timeout
             )
-            return await asyncio.wait_for(future, timeout=deadline)
+            async with asyncio.timeout(deadline):
+                return await loop.run_in_executor(
+                    self._executor, self._call, work, retry
+                )
         except TimeoutError as exc:
             raise DirectoryUnavailable(
                 detail="The directory did not answer in time",

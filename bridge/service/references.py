@@ -11,7 +11,6 @@ same request.
 from scim2_models import NotFoundException
 
 from ..directory.client import Change
-from ..mapping.convert import dn_key
 from ..mapping.filters import escape_filter_value
 from ..mapping.model import Kind
 from ..scim.schemas import ResourceKind
@@ -89,8 +88,7 @@ async def drop_vanished_members(
     """
     members = backend.mapping.groups.members
     assert members is not None
-    alive = await backend.users.existing(added)
-    gone = [dn for dn in added if dn_key(dn) not in alive]
+    gone = await backend.users.missing(added)
     if gone:
         await apply_member_values(
             backend.directory, group_dn, members.ldap, add=[], remove=gone

@@ -62,15 +62,20 @@ class References:
         )
         return {uuid: dn for dn, uuid in await self._uuids(filters)}
 
-    async def existing(self, dns: Iterable[str]) -> set[str]:
-        """``dn_key`` of the DNs that name an entry (no attribute is read)."""
+    async def missing(self, dns: Iterable[str]) -> list[str]:
+        """The DNs that name no entry (no attribute is read)."""
         wanted = sorted({dn for dn in dns if dn})
-        found: set[str] = set()
+        gone: list[str] = []
         for chunk in _chunks(wanted):
             terms = "".join(f"(entryDN={escape_filter_value(dn)})" for dn in chunk)
             entries = await self._directory.search(self._base, f"(|{terms})", ["1.1"])
-            found.update(dn_key(entry.dn) for entry in entries)
-        return found
+            if len(entries) == len(chunk):
+                # A term selects one entry at most: none is missing, and
+                # parsing every DN to compare them is the costly part.
+                continue
+            found = {dn_key(entry.dn) for entry in entries}
+            gone.extend(dn for dn in chunk if dn_key(dn) not in found)
+        return gone
 
     async def ids_for_dns(self, dns: Iterable[str]) -> dict[str, str]:
         """``dn_key(DN)`` → id, for the DNs that exist."""

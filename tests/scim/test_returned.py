@@ -11,14 +11,16 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scim2_models import Resource, Returned, Schema, User
+from scim2_models import Context, Resource, Returned, Schema, User
 
 from bridge.directory.client import Entry
 from bridge.mapping.load import load_mapping
 from bridge.mapping.model import Kind
+from bridge.scim.policy import POLICY
 from bridge.scim.query import Projection, render
 from bridge.scim.returned import Shape
 from bridge.scim.schemas import ResourceKind, build_kinds, link_references
+from bridge.service import writes
 from bridge.service.context import to_payload
 
 BASE = "https://bridge.example/scim/v2"
@@ -140,3 +142,49 @@ def test_never_and_request_attributes_are_left_out_as_scim2_models_does() -> Non
     allowed = {k: v for k, v in payload.items() if k != "nickName"}
     allowed["emails"] = [{"value": "j@example.org"}]
     assert shown == render(model, allowed, Projection())
+
+
+ENTRA_USER = {
+    "schemas": [
+        "urn:ietf:params:scim:schemas:core:2.0:User",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+    ],
+    "externalId": "0a21f0f2-8d2a-4f8e-bf3b-7a96c7fbd4d6",
+    "userName": "Test_User_dfeef4c5@testuser.com",
+    "active": True,
+    "emails": [{"primary": True, "type": "work", "value": "t@testuser.com"}],
+    "meta": {"resourceType": "User"},
+    "name": {"formatted": "g f", "familyName": "f", "givenName": "g"},
+    "roles": [],
+    "title": None,
+    "displayName": "Test User",
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
+        "department": "Sales",
+        "employeeNumber": "1",
+        "manager": {"value": "boss-id"},
+    },
+}
+ENTRA_GROUP = {
+    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+    "externalId": "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159",
+    "displayName": "Group1DisplayName",
+    "meta": {"resourceType": "Group"},
+    "members": [{"value": "m-1", "display": "x"}],
+}
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize(
+    ("kind_name", "body"), [("User", ENTRA_USER), ("Group", ENTRA_GROUP)]
+)
+@pytest.mark.parametrize(
+    "ctx", [Context.RESOURCE_CREATION_REQUEST, Context.RESOURCE_REPLACEMENT_REQUEST]
+)
+def test_validated_requests_dump_as_scim2_models_would(
+    profile: str, kind_name: str, body: dict[str, Any], ctx: Context
+) -> None:
+    kind = _kinds(profile)[kind_name]
+    payload = writes._validate(kind, body, ctx)
+    resource = kind.model.model_validate(body, scim_ctx=ctx, scim_policy=POLICY)
+    assert payload == resource.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
+    assert payload["displayName"] == body["displayName"]
