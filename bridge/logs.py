@@ -40,6 +40,12 @@ def configure_logging(level: str = "INFO") -> None:
     listener = logging.handlers.QueueListener(records, handler)
     listener.start()
     atexit.register(listener.stop)
+    # Lines name no thread, process or source line: skip looking them up for
+    # every record (the logging HOWTO's "Optimization" section).
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
+    logging._srcfile = None
     root = logging.getLogger()
     root.handlers[:] = [_Enqueue(records)]
     root.setLevel(level)

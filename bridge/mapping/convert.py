@@ -7,6 +7,7 @@ caller resolves them beforehand and passes the lookup tables in; this module
 does no I/O.
 """
 
+import re
 from collections.abc import Mapping as AbcMapping
 from datetime import datetime, timezone
 from typing import Any
@@ -248,8 +249,18 @@ def reference_dns(rmap: ResourceMap, values: AbcMapping[str, list[str]]) -> set[
     }
 
 
+_SLAPD_TIME = re.compile(r"\d{14}Z")
+
+
 def generalized_to_iso(text: str) -> str:
-    """``20261203221500Z`` (RFC 4517 §3.3.13) as an RFC 3339 timestamp."""
+    """``20261203221500Z`` (RFC 4517 §3.3.13) as an RFC 3339 timestamp.
+
+    slapd's own timestamps (every response carries two) are always UTC to
+    the second, and are cut by position; anything else is parsed.
+    """
+    if _SLAPD_TIME.fullmatch(text):
+        t = text
+        return f"{t[:4]}-{t[4:6]}-{t[6:8]}T{t[8:10]}:{t[10:12]}:{t[12:14]}Z"
     stamp = datetime.strptime(text[:14], "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
     return stamp.isoformat().replace("+00:00", "Z")
 

@@ -17,6 +17,8 @@ _ACCEPTED = {"application/scim+json", "application/json"}
 
 def _too_deep(text: str, limit: int) -> bool:
     """Whether brackets nest deeper than ``limit`` (strings skipped)."""
+    if text.count("[") + text.count("{") <= limit:
+        return False  # fewer openers than the limit cannot nest past it
     depth = 0
     in_string = escaped = False
     for char in text:
