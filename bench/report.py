@@ -178,6 +178,16 @@ def _scale_rows(results: dict[str, Any]) -> list[Row]:
                     ratio <= 1.5 if side == "bridge" else None,
                 )
             )
+    bridge, direct = (
+        scale[f"groups_{side}"]["members big"] for side in ("bridge", "direct")
+    )
+    rows.append(
+        Row(
+            f"    read with members, {sizes['big_group']:,} members",
+            f"p50 bridge {bridge['p50_ms']:.0f} ms, ldap3 {direct['p50_ms']:.0f} ms"
+            f" (one search with the dereference control)",
+        )
+    )
     return rows
 
 

@@ -27,6 +27,7 @@ from typing import Any
 
 import ldap3
 
+from bridge.directory.deref import deref_control
 from bridge.mapping.filters import escape_filter_value
 from bridge.mapping.load import load_mapping
 from bridge.service.context import object_filter, read_attributes
@@ -58,6 +59,8 @@ class ScaleSettings:
     lookups: int = 1_000
     member_adds: int = 200
     group_reads: int = 200
+    member_reads: int = 10
+    """Reads of the big group with its members (each returns all of them)."""
     pool_size: int = 8
 
 
@@ -142,6 +145,10 @@ async def _group_ops(
         for name in ("small", "big"):
             path = f"/Groups/{loaded.group_ids[name]}?excludedAttributes=members"
             await client.call(latencies, f"read {name}", "GET", path, None, 200)
+    for _ in range(settings.member_reads):
+        path = f"/Groups/{loaded.group_ids['big']}"
+        found = await client.call(latencies, "members big", "GET", path, None, 200)
+        assert len(found["members"]) >= settings.big_group, len(found["members"])
     return latencies.report()
 
 
@@ -207,6 +214,15 @@ def _direct_group_ops(
                         ldap3.BASE,
                         attributes=read_attributes(gmap, members=False),
                     )
+        # The bridge's read with members: the entry and the member ids, one
+        # search with the dereference control.
+        for _ in range(settings.member_reads):
+            with latencies.timed("members big"):
+                conn.search(
+                    dns["big"], "(objectClass=*)", ldap3.BASE,
+                    attributes=read_attributes(gmap, members=True),
+                    controls=[deref_control(gmap.members.ldap, ("entryUUID",))],
+                )  # fmt: skip
     finally:
         direct.close()
     return latencies.report()

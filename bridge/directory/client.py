@@ -26,12 +26,15 @@ from ldap3 import (
 
 from ..config import DirectorySettings
 from . import controls as ctl
+from .deref import DEREF_OID, Dereferenced, deref_control, parse_deref
 from .errors import check_result, translated
 from .pool import ConnectionPool
 
 __all__ = ["Change", "Directory", "Entry", "SearchPage"]
 
 audit = logging.getLogger("bridge.audit")
+log = logging.getLogger("bridge.directory")
+UNAVAILABLE_CRITICAL_EXTENSION = 12
 
 Control = tuple[str, bool, bytes | None]
 _OPS = {"add": MODIFY_ADD, "delete": MODIFY_DELETE, "replace": MODIFY_REPLACE}
@@ -44,6 +47,9 @@ class Entry:
 
     dn: str
     attrs: dict[str, list[str]] = field(default_factory=dict)
+    dereferenced: list[Dereferenced] | None = None
+    """With a dereferencing search: each value of the attribute and the
+    ``entryUUID`` of the entry it names; None when slapd sent none."""
 
     def first(self, name: str) -> str | None:
         """The first value of an attribute, names compared case-insensitively."""
@@ -81,10 +87,24 @@ def _decode(raw: dict[str, list[bytes]]) -> dict[str, list[str]]:
 
 def _entries(conn: Connection) -> list[Entry]:
     return [
-        Entry(item["dn"], _decode(item["raw_attributes"]))
+        Entry(item["dn"], _decode(item["raw_attributes"]), _dereferenced(item))
         for item in conn.response or []
         if item.get("type") == "searchResEntry"
     ]
+
+
+def _dereferenced(item: dict[str, Any]) -> list[Dereferenced] | None:
+    control = (item.get("controls") or {}).get(DEREF_OID)
+    if control is None:
+        return None
+    value = control.get("value")
+    if not value:
+        return []  # no value of the attribute named an entry
+    try:
+        return parse_deref(value)
+    except ValueError:
+        log.warning("Ignored a malformed dereference control from the directory")
+        return None
 
 
 def _audit(operation: str, dn: str, attributes: Iterable[str]) -> None:
@@ -100,6 +120,9 @@ class Directory:
     def __init__(self, settings: DirectorySettings, password: str) -> None:
         self.settings = settings
         self._pool = ConnectionPool(settings, password)
+        self._deref = True
+        """Whether to try the dereference control (cleared on the first
+        refusal: the server has no slapo-deref)."""
 
     def close(self) -> None:
         """Release every connection."""
@@ -130,22 +153,39 @@ class Directory:
         page_size: int = 500,
         limit: int | None = None,
         sort: ctl.SortKey | None = None,
+        deref: str | None = None,
     ) -> list[Entry]:
         """Every matching entry, read in RFC 2696 pages on one connection
-        (sorted by slapd's sssvlv overlay when ``sort`` is given)."""
-        controls = [ctl.server_side_sort([sort])] if sort else None
+        (sorted by slapd's sssvlv overlay when ``sort`` is given).
+
+        ``deref`` names a DN-valued attribute whose values come back with
+        the ``entryUUID`` of the entries they name (``Entry.dereferenced``),
+        where the directory offers the dereference control; elsewhere
+        ``dereferenced`` stays None and the caller resolves the DNs itself.
+        """
+        plain = [ctl.server_side_sort([sort])] if sort else []
 
         def work(conn: Connection) -> list[Entry]:
             found: list[Entry] = []
             cookie: bytes | None = None
+            asked = deref is not None and self._deref
             while True:
+                controls = plain + (
+                    [deref_control(deref, ("entryUUID",))] if asked and deref else []
+                )
                 with translated("search"):
                     conn.search(
                         base, filter_text, scope, attributes=list(attributes) or ["1.1"],
-                        paged_size=page_size, paged_cookie=cookie, controls=controls,
+                        paged_size=page_size, paged_cookie=cookie,
+                        controls=controls or None,
                     )
-                if conn.result.get("result") == 32:
+                code = conn.result.get("result")
+                if code == 32:
                     return found
+                if asked and code == UNAVAILABLE_CRITICAL_EXTENSION and not found:
+                    self._no_deref()
+                    asked = False
+                    continue
                 check_result(conn.result, operation="search", dn=base)
                 found.extend(_entries(conn))
                 cookie = _cookie(conn.result)
@@ -153,6 +193,14 @@ class Directory:
                     return found
 
         return await self._pool.run(work, retry=True)
+
+    def _no_deref(self) -> None:
+        if self._deref:
+            log.info(
+                "The directory refuses the dereference control (no slapo-deref):"
+                " group members are resolved with searches in chunks"
+            )
+        self._deref = False
 
     async def read(self, dn: str, attributes: Sequence[str]) -> Entry | None:
         """One entry by DN, or None when it does not exist."""

@@ -7,9 +7,9 @@ from scim2_models import NotFoundException
 
 from ..directory.client import Entry
 from ..directory.controls import SortKey
-from ..mapping.sorting import sort_key
 from ..mapping.convert import dn_key, reference_dns
 from ..mapping.filters import referenced_ids, translate
+from ..mapping.sorting import sort_key
 from ..scim.query import ListQuery, Projection
 from ..scim.schemas import ResourceKind
 from .changes import values_of
@@ -47,15 +47,29 @@ async def find_entry(
         rmap.base,
         f"(&{object_filter(rmap)}(entryUUID={ident.lower()}))",
         read_attributes(rmap, members=members),
+        deref=_deref(kind, members),
     )
     if not entries:
         raise NotFoundException(detail=f"{kind.name} {ident!r} not found")
     return entries[0]
 
 
+def _deref(kind: ResourceKind, members: bool) -> str | None:
+    """The member attribute, to dereference when members are read."""
+    if not members or kind.mapping.members is None:
+        return None
+    return kind.mapping.members.ldap
+
+
 async def member_ids(backend: Backend, kind: ResourceKind, entry: Entry) -> list[str]:
-    """A group's member ids, resolved in chunks; dangling DNs are skipped."""
+    """A group's member ids; DNs naming no user are skipped.
+
+    Read with the dereference control the ids came with the entry; without
+    it they are resolved with searches in chunks of member DNs.
+    """
     assert kind.mapping.members is not None
+    if entry.dereferenced is not None:
+        return backend.users.ids_in(entry.dereferenced, kind.mapping.members.ldap)
     dns = values_of(entry, kind.mapping.members.ldap)
     found = await backend.users.ids_for_dns(dns)
     return [found[dn_key(dn)] for dn in dns if dn_key(dn) in found]
@@ -144,8 +158,9 @@ async def _matching(
     attributes = read_attributes(rmap, members=members, wants=wants)
     sort = _sort(kind, query)
     entries = await backend.directory.search(
-        rmap.base, ldap_filter, attributes, sort=sort, limit=_SMALL + 1
-    )
+        rmap.base, ldap_filter, attributes, sort=sort, limit=_SMALL + 1,
+        deref=_deref(kind, members),
+    )  # fmt: skip
     if len(entries) > _SMALL:
         ids = await backend.directory.search(
             rmap.base, ldap_filter, ["entryUUID"], sort=sort
@@ -157,19 +172,24 @@ async def _matching(
     start = query.start_index - 1
     window = entries[start : start + query.count]
     if len(entries) > _SMALL and window:
-        window = await _read_window(backend, kind, window, attributes)
+        window = await _read_window(backend, kind, window, attributes, members)
     return window, len(entries)
 
 
 async def _read_window(
-    backend: Backend, kind: ResourceKind, window: list[Entry], attributes: list[str]
+    backend: Backend,
+    kind: ResourceKind,
+    window: list[Entry],
+    attributes: list[str],
+    members: bool,
 ) -> list[Entry]:
     order = [e.first("entryUUID") or "" for e in window]
     rmap = kind.mapping
     terms = "".join(f"(entryUUID={ident})" for ident in order)
     found = await backend.directory.search(
-        rmap.base, f"(&{object_filter(rmap)}(|{terms}))", attributes
-    )
+        rmap.base, f"(&{object_filter(rmap)}(|{terms}))", attributes,
+        deref=_deref(kind, members),
+    )  # fmt: skip
     by_id = {e.first("entryUUID"): e for e in found}
     # An entry deleted between the two searches simply drops out.
     return [by_id[ident] for ident in order if ident in by_id]

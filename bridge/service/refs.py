@@ -8,6 +8,7 @@ never one per value.
 from collections.abc import Iterable
 
 from ..directory.client import Directory
+from ..directory.deref import Dereferenced
 from ..mapping.convert import dn_key
 from ..mapping.filters import escape_filter_value
 
@@ -38,6 +39,29 @@ class References:
         self._directory = directory
         self._base = base
         self._object_filter = object_filter
+        self._suffix = "," + base.lower()
+        self._base_key = dn_key(base)
+
+    def _under_base(self, dn: str) -> bool:
+        # Most DNs are spelled as slapd prints them; parse only the others.
+        if dn.lower().endswith(self._suffix):
+            return True
+        return dn_key(dn).endswith("," + self._base_key)
+
+    def ids_in(self, dereferenced: list[Dereferenced], attribute: str) -> list[str]:
+        """The ids a dereferenced attribute names under this base, in value
+        order: what :meth:`ids_for_dns` finds for the same DNs."""
+        ids = []
+        for item in dereferenced:
+            if item.attribute.lower() != attribute.lower():
+                continue
+            uuid = next(
+                (v[0] for k, v in item.attrs.items() if k.lower() == "entryuuid" and v),
+                None,
+            )
+            if uuid and self._under_base(item.dn):
+                ids.append(uuid)
+        return ids
 
     async def _uuids(self, filters: Iterable[str]) -> list[tuple[str, str]]:
         """(DN, entryUUID) of the entries each filter chunk selects."""

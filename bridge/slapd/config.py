@@ -33,7 +33,7 @@ STOCK_SCHEMA_DIR = Path("/etc/ldap/schema")
 
 _STOCK_SCHEMAS = ("core", "cosine", "inetorgperson")
 _MAIN_DB_DN = "olcDatabase={1}mdb,cn=config"
-_MODULES = ("back_mdb", "sssvlv", "unique", "refint", "syncprov")
+_MODULES = ("back_mdb", "deref", "sssvlv", "unique", "refint", "syncprov")
 
 # Replication (syncprov) looks entries up by these; the Administrator's
 # Guide asks for equality indexes on them whatever else is indexed.
@@ -170,22 +170,23 @@ def _main_db(
 def _overlays(spec: SlapdSpec) -> Iterator[tuple[str, Attributes]]:
     # Production order; slapd calls overlays in the reverse of the order they
     # are configured in (slapd.conf(5), "overlay"), so syncprov runs first.
-    # An empty unique or refint list leaves that overlay out.
-    candidates = [
+    # An empty unique or refint list leaves that overlay out; deref has no
+    # settings and no object class of its own.
+    candidates: list[tuple[str, str | None, list[tuple[str, str]] | None]] = [
+        ("deref", None, [] if spec.deref else None),
         ("sssvlv", "olcSssVlvConfig", _sssvlv_settings()),
-        ("unique", "olcUniqueConfig", _unique_settings(spec)),
-        ("refint", "olcRefintConfig", _refint_settings(spec)),
+        ("unique", "olcUniqueConfig", _unique_settings(spec) or None),
+        ("refint", "olcRefintConfig", _refint_settings(spec) or None),
         ("syncprov", "olcSyncProvConfig", [("olcSpCheckpoint", "100 10")]),
     ]
-    present = [c for c in candidates if c[2]]
+    present = [c for c in candidates if c[2] is not None]
     for index, (name, object_class, settings) in enumerate(present):
         dn = f"olcOverlay={{{index}}}{name},{_MAIN_DB_DN}"
-        head = [
-            ("objectClass", "olcOverlayConfig"),
-            ("objectClass", object_class),
-            ("olcOverlay", f"{{{index}}}{name}"),
-        ]
-        yield dn, head + settings
+        head = [("objectClass", "olcOverlayConfig")]
+        if object_class is not None:
+            head.append(("objectClass", object_class))
+        head.append(("olcOverlay", f"{{{index}}}{name}"))
+        yield dn, head + (settings or [])
 
 
 def _sssvlv_settings() -> list[tuple[str, str]]:

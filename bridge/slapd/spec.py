@@ -107,6 +107,11 @@ class SlapdSpec:
     db_max_size: int = 4 * 1024**3
     """Upper bound of the memory map (olcDbMaxSize), in bytes."""
 
+    deref: bool = True
+    """Offer the dereference control (slapo-deref), through which the bridge
+    reads a group's member ids in one search; False stands for a directory
+    without the overlay."""
+
     def __post_init__(self) -> None:
         """Refuse a spec slapd would reject later with a vaguer message."""
         _check_units(self)
