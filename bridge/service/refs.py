@@ -2,7 +2,8 @@
 
 SCIM member and manager values are ``entryUUID``s while LDAP holds DNs
 (``openldap.md`` §4). Each direction is one search per chunk of values,
-never one per value.
+never one per value; a group's member ids come with the group's own search
+where slapd dereferences them (``bridge/directory/deref.py``).
 """
 
 from collections.abc import Iterable
