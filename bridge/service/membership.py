@@ -89,18 +89,22 @@ async def set_back_links(
     *,
     add: list[str],
     remove: list[str],
-) -> None:
+) -> list[str]:
     """Write the group DN on (or off) each user's back-link attribute.
 
     Call after the group-side change; each user's back link then ends up
-    matching the group side as it is once this returns.
+    matching the group side as it is once this returns. Returns the DNs of
+    ``add`` whose user was gone, and which were taken off the group again.
     """
     if members.back_link is None:
-        return
+        return []
+    vanished = []
     for user_dn in add:
-        await _follow_group(directory, members, group_dn, user_dn, member=True)
+        if not await _follow_group(directory, members, group_dn, user_dn, member=True):
+            vanished.append(user_dn)
     for user_dn in remove:
         await _follow_group(directory, members, group_dn, user_dn, member=False)
+    return vanished
 
 
 async def _follow_group(
@@ -110,20 +114,21 @@ async def _follow_group(
     user_dn: str,
     *,
     member: bool,
-) -> None:
-    """Make one user's back link agree with the group side, and keep it so."""
+) -> bool:
+    """Make one user's back link agree with the group side, and keep it so;
+    False when the user is gone (and is then taken off the group)."""
     for _ in range(_FOLLOW_ROUNDS):
         written = await _write_back_link(
             directory, members, group_dn, user_dn, member=member
         )
         if not written:
             await _drop_vanished_member(directory, members, group_dn, user_dn)
-            return
+            return False
         # Another request may have changed the group side since ours; if so
         # follow it, so that whoever writes last leaves both sides equal.
         now = await _is_member(directory, members, group_dn, user_dn)
         if now == member:
-            return
+            return True
         member = now
     log.warning(
         "membership kept changing under a request",

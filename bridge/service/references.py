@@ -78,13 +78,14 @@ async def repoint_references(
 
 async def drop_vanished_members(
     backend: Backend, group_dn: str, added: list[str]
-) -> None:
+) -> list[str]:
     """Take back member values whose user was deleted while they were added.
 
     A DELETE racing a member PATCH can remove the user after the PATCH
     resolved its id, so the value lands on a missing entry. One search over
     the values just added finds them; without a back link nothing else
-    would (the back-link path checks each user as it writes it).
+    would (the back-link path checks each user as it writes it). Returns
+    the values taken back.
     """
     members = backend.mapping.groups.members
     assert members is not None
@@ -93,3 +94,4 @@ async def drop_vanished_members(
         await apply_member_values(
             backend.directory, group_dn, members.ldap, add=[], remove=gone
         )
+    return gone

@@ -139,18 +139,16 @@ async def create_resource(
     # Back links must carry the DN exactly as slapd spells it (it prints
     # attribute types by their schema name): readers compare strings.
     dn = (operational.get("entryDN") or [dn])[0]
+    stored = list(member_dns)  # ids once each, in the request's order
     if member_dns and rmap.members is not None:
-        await set_back_links(
-            backend.directory,
-            rmap.members,
-            dn,
-            add=list(member_dns.values()),
-            remove=[],
-        )
+        # A user deleted since its id was resolved must not stay a member
+        # (a dangling member aborts the records system's sync run).
+        gone = set(await _added_members(backend, kind, dn, list(member_dns.values())))
+        stored = [ident for ident, member in member_dns.items() if member not in gone]
 
     entry = Entry(dn, {**values, **operational})
     echoed = await _echo_ids(backend, kind, values)
-    return to_payload(kind, entry, echoed, base_url, members if rmap.members else None)
+    return to_payload(kind, entry, echoed, base_url, stored if rmap.members else None)
 
 
 def _parent(dn: str) -> str:
@@ -263,10 +261,25 @@ async def _change_members(
     await apply_member_values(
         backend.directory, dn, members.ldap, add=add, remove=remove
     )
+    await _added_members(backend, kind, dn, add, remove)
+
+
+async def _added_members(
+    backend: Backend,
+    kind: ResourceKind,
+    dn: str,
+    add: list[str],
+    remove: list[str] | None = None,
+) -> list[str]:
+    """After member values were written: back links, or the check that no
+    added user vanished meanwhile. Returns the added DNs taken back."""
+    members = kind.mapping.members
+    assert members is not None
     if members.back_link:
-        await set_back_links(backend.directory, members, dn, add=add, remove=remove)
-    elif add:
-        await drop_vanished_members(backend, dn, add)
+        return await set_back_links(
+            backend.directory, members, dn, add=add, remove=remove or []
+        )
+    return await drop_vanished_members(backend, dn, add) if add else []
 
 
 async def _reread(

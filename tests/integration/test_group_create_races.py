@@ -1,0 +1,96 @@
+"""A group created with members while one of them is being deleted.
+
+The user is deleted after the POST resolved its id and before the group's
+add lands, the window a racing DELETE hits (found by a newcomer with 3,000
+members and a DELETE 20 ms later). The group must not keep the deleted
+user's DN: a dangling member aborts the records system's sync run, and a
+user created later under the same name would inherit the membership.
+"""
+
+import uuid
+from typing import Any
+
+import pytest
+
+from bridge.directory.client import Directory
+from bridge.web.app import create_app
+from tests.support import JSON, SCIM, Stack, new_token
+
+CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
+GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
+
+
+class _DeletesFirst(Directory):
+    """Deletes one entry just before the next add of a group."""
+
+    victim: str | None = None
+
+    async def add(self, dn: str, attributes: dict[str, list[str]]) -> Any:
+        if self.victim is not None and "group" in [
+            c.lower() for c in attributes.get("objectClass", [])
+        ]:
+            victim, self.victim = self.victim, None
+            await self.delete(victim)
+        return await super().add(dn, attributes)
+
+
+@pytest.fixture(params=["general", "records"])
+def stack(request: pytest.FixtureRequest) -> Stack:
+    """Each profile's session stack (started outside the event loop)."""
+    found: Stack = request.getfixturevalue(f"{request.param}_stack")
+    return found
+
+
+async def test_a_member_deleted_while_its_group_is_created_is_not_kept(
+    aiohttp_client: Any, stack: Stack
+) -> None:
+    settings = stack.settings()
+    directory = _DeletesFirst(settings.directory, stack.writer.password)
+    token = new_token()
+    app = create_app(
+        settings, stack.mapping, [token], lambda: directory, kinds=stack.kinds
+    )
+    http = await aiohttp_client(app)
+    headers = {**JSON, "Authorization": f"Bearer {token}"}
+
+    users = []
+    for _ in range(3):
+        body = {
+            "schemas": [CORE],
+            "userName": f"gc-{uuid.uuid4().hex[:10]}@example.org",
+            "externalId": str(uuid.uuid4()),
+        }
+        answer = await http.post(f"{SCIM}/Users", json=body, headers=headers)
+        assert answer.status == 201, await answer.text()
+        users.append(await answer.json(content_type=None))
+    victim = users[1]
+    conn = stack.admin()
+    conn.search(
+        stack.mapping.users.base, f"(entryUUID={victim['id']})", attributes=["1.1"]
+    )
+    directory.victim = conn.entries[0].entry_dn
+
+    ids = [users[0]["id"], victim["id"], users[2]["id"], users[0]["id"]]
+    body = {
+        "schemas": [GROUP],
+        "displayName": f"gc-{uuid.uuid4().hex[:10]}",
+        "externalId": str(uuid.uuid4()),
+        "members": [{"value": ident} for ident in ids],
+    }
+    answer = await http.post(f"{SCIM}/Groups", json=body, headers=headers)
+    created = await answer.json(content_type=None)
+
+    assert answer.status == 201, created
+    survivors = [users[0]["id"], users[2]["id"]]
+    # The answer is what was stored: each member once, the deleted one gone.
+    assert [m["value"] for m in created["members"]] == survivors
+    conn.search(
+        stack.mapping.groups.base, f"(entryUUID={created['id']})", attributes=["member"]
+    )
+    stored = [str(v).lower() for v in conn.entries[0].member.values]
+    assert len(stored) == 2
+    assert directory.victim is None  # the delete did happen before the add
+    assert all(victim["userName"].lower() not in dn for dn in stored)
+    reread = await http.get(f"{SCIM}/Groups/{created['id']}", headers=headers)
+    members = (await reread.json(content_type=None))["members"]
+    assert sorted(m["value"] for m in members) == sorted(survivors)
