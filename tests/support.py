@@ -44,7 +44,7 @@ class Stack:
     def directory(self, settings: Settings) -> Directory:
         return Directory(settings.directory, self.writer.password)
 
-    def app(self, token: str, **changes: object):  # noqa: ANN201
+    def app(self, token: str, **changes: object):
         settings = self.settings(**changes)
         return create_app(
             settings,
@@ -53,6 +53,16 @@ class Stack:
             lambda: self.directory(settings),
             kinds=self.kinds,
         )
+
+    def app_on(self, directory_class: type[Directory], token: str):
+        """An app whose directory is an instance of ``directory_class`` (a
+        test's subclass that counts or interferes); returns (app, directory)."""
+        settings = self.settings()
+        directory = directory_class(settings.directory, self.writer.password)
+        app = create_app(
+            settings, self.mapping, [token], lambda: directory, kinds=self.kinds
+        )
+        return app, directory
 
     def admin(self) -> ldap3.Connection:
         """A root connection for inspecting the directory in assertions."""

@@ -17,7 +17,6 @@ from bridge.mapping.load import load_mapping
 from bridge.scim.schemas import build_kinds
 from bridge.slapd import LocalSlapd, ServiceAccount
 from bridge.slapd.profile import spec_for_mapping
-from bridge.web.app import create_app
 from tests.support import BRIDGE_DN, SCIM, SYNC_DN, Stack, new_token
 
 
@@ -194,12 +193,8 @@ def _fill(stack: Stack, label: str, count: int) -> tuple[str, list[str]]:
 async def _read_members(
     aiohttp_client: Any, stack: Stack, group_id: str
 ) -> tuple[list[str], int]:
-    settings = stack.settings()
-    directory = _Counting(settings.directory, stack.writer.password)
     token = new_token()
-    app = create_app(
-        settings, stack.mapping, [token], lambda: directory, kinds=stack.kinds
-    )
+    app, directory = stack.app_on(_Counting, token)
     http = await aiohttp_client(app)
     response = await http.get(
         f"{SCIM}/Groups/{group_id}", headers={"Authorization": f"Bearer {token}"}

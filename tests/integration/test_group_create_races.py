@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from bridge.directory.client import Directory
-from bridge.web.app import create_app
 from tests.support import JSON, SCIM, Stack, new_token
 
 CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -44,12 +43,8 @@ def stack(request: pytest.FixtureRequest) -> Stack:
 async def test_a_member_deleted_while_its_group_is_created_is_not_kept(
     aiohttp_client: Any, stack: Stack
 ) -> None:
-    settings = stack.settings()
-    directory = _DeletesFirst(settings.directory, stack.writer.password)
     token = new_token()
-    app = create_app(
-        settings, stack.mapping, [token], lambda: directory, kinds=stack.kinds
-    )
+    app, directory = stack.app_on(_DeletesFirst, token)
     http = await aiohttp_client(app)
     headers = {**JSON, "Authorization": f"Bearer {token}"}
 
