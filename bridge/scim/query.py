@@ -57,16 +57,30 @@ class Projection:
         )
 
     def wants(self, name: str) -> bool:
-        """Whether the response may contain this top-level attribute."""
+        """Whether the response may contain this top-level attribute.
+
+        Excluding a sub-attribute (``name.givenName``, ``members.value``)
+        still needs the attribute itself; including one needs it too.
+        """
         lowered = name.lower()
-        if any(_top(a) == lowered for a in self.excluded):
+        if any(_top(a) == lowered and _whole(a) for a in self.excluded):
             return False
         return not self.attributes or any(_top(a) == lowered for a in self.attributes)
 
 
+def _local(path: str) -> str:
+    """The path without its schema URN."""
+    return path.rsplit(":", 1)[-1] if path.lower().startswith("urn:") else path
+
+
 def _top(path: str) -> str:
-    last = path.rsplit(":", 1)[-1] if path.lower().startswith("urn:") else path
-    return last.split(".", 1)[0].split("[", 1)[0].lower()
+    return _local(path).split(".", 1)[0].split("[", 1)[0].lower()
+
+
+def _whole(path: str) -> bool:
+    """Whether the path names a whole attribute, not part of one."""
+    local = _local(path)
+    return "." not in local and "[" not in local
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,8 @@ class Shape:
         # Core top-level names a projection may drop, and those it may not.
         self._names: set[str] = set(_COMMON)
         self._always: set[str] = set(_ALWAYS)
+        # Extension attribute (lowercase) → its schema URN, for bare names.
+        self._extension_names: dict[str, str] = {}
         for index, schema in enumerate(schemas):
             container = None if index == 0 else str(schema.id)
             hidden: set[str] = set()
@@ -44,6 +46,8 @@ class Shape:
                 name = str(attr.name).lower()
                 if index == 0:
                     self._names.add(name)
+                else:
+                    self._extension_names.setdefault(name, str(schema.id))
                 if _hides(attr.returned):
                     hidden.add(name)
                 if index == 0 and attr.returned is Returned.always:
@@ -59,18 +63,34 @@ class Shape:
 
     def handles(self, attributes: tuple[str, ...], excluded: tuple[str, ...]) -> bool:
         """Whether :meth:`render` gives the answer for this projection:
-        none at all, or only core top-level names excluded."""
+        none at all, or only top-level attributes of the core schema (and
+        the common ones) excluded. Anything else is scim2-models' to read."""
         if attributes:
             return False
-        return all(_plain(name) for name in excluded)
+        return all(_plain(name) and name.lower() in self._names for name in excluded)
+
+    def qualify(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        """Bare names of extension attributes with their schema URN
+        (``employeeNumber`` → ``urn:...:enterprise:2.0:User:employeeNumber``),
+        so that they select the same attribute however they are spelled.
+        Core names, URN-qualified and unknown names are left as they are."""
+        qualified = []
+        for name in names:
+            top = name.split(".", 1)[0].split("[", 1)[0].lower()
+            urn = self._extension_names.get(top)
+            if urn and ":" not in name and top not in self._names:
+                qualified.append(f"{urn}:{name}")
+            else:
+                qualified.append(name)
+        return tuple(qualified)
 
     def render(
         self, payload: dict[str, Any], excluded: tuple[str, ...] = ()
     ) -> dict[str, Any]:
         """The payload as sent: hidden attributes and ``excluded`` dropped.
 
-        Names that are no attribute of the core schema are ignored, as RFC
-        7644 §3.9 allows; ``returned: always`` ones cannot be excluded.
+        Only names :meth:`handles` accepts are given; ``returned: always``
+        ones cannot be excluded.
         """
         dropped = {
             lowered

@@ -74,7 +74,11 @@ class ResourceKind:
         """A stored resource's payload as sent, projection applied."""
         if self.shape.handles(projection.attributes, projection.excluded):
             return self.shape.render(payload, projection.excluded)
-        return render(self.model, payload, projection)
+        qualified = Projection(
+            self.shape.qualify(projection.attributes),
+            self.shape.qualify(projection.excluded),
+        )
+        return render(self.model, payload, qualified)
 
 
 def _dump(schema: Schema) -> dict[str, Any]:

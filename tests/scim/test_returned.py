@@ -63,7 +63,7 @@ def payloads(draw: st.DrawFn, kind: ResourceKind) -> dict[str, Any]:
 
 def _names(kind: ResourceKind) -> list[str]:
     core = [str(a.name) for a in kind.schemas[0].attributes or []]
-    return core + ["id", "externalId", "meta", "schemas", "nosuch"]
+    return core + ["id", "externalId", "meta", "schemas"]
 
 
 @pytest.mark.parametrize("profile", PROFILES)
@@ -101,10 +101,26 @@ def test_group_without_members_is_rendered_with_excluded_members() -> None:
 
 def test_attributes_and_paths_go_through_scim2_models() -> None:
     shape = _kinds("inetorgperson")["User"].shape
+    assert not shape.handles((), ("nosuch",))  # scim2-models ignores it
+    assert not shape.handles((), ("employeeNumber",))  # an extension's
     assert not shape.handles(("userName",), ())
     assert not shape.handles((), ("name.givenName",))
     assert not shape.handles((), ("urn:ietf:params:scim:schemas:core:2.0:User:title",))
     assert not shape.handles((), ('emails[type eq "work"]',))
+
+
+def test_bare_extension_names_are_qualified_and_others_left_alone() -> None:
+    shape = _kinds("inetorgperson")["User"].shape
+    enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+    assert shape.qualify(("employeeNumber", "Manager.value", "userName")) == (
+        f"{enterprise}:employeeNumber",
+        f"{enterprise}:Manager.value",
+        "userName",
+    )
+    assert shape.qualify((f"{enterprise}:department", "nosuch")) == (
+        f"{enterprise}:department",
+        "nosuch",
+    )
 
 
 def test_never_and_request_attributes_are_left_out_as_scim2_models_does() -> None:
