@@ -65,11 +65,13 @@ def meta(
 ) -> dict[str, Any]:
     """``id``-independent meta block from operational attributes."""
     lowered = {k.lower(): v for k, v in entry_attrs.items()}
-    data: dict[str, Any] = {"resourceType": kind.name, "location": location}
+    # In RFC 7643 §3.1's order, as scim2-models renders it too.
+    data: dict[str, Any] = {"resourceType": kind.name}
     if lowered.get("createtimestamp"):
         data["created"] = generalized_to_iso(lowered["createtimestamp"][0])
     if lowered.get("modifytimestamp"):
         data["lastModified"] = generalized_to_iso(lowered["modifytimestamp"][0])
+    data["location"] = location
     if lowered.get("entrycsn"):
         data["version"] = f'W/"{lowered["entrycsn"][0]}"'
     return data
