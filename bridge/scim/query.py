@@ -160,8 +160,13 @@ def _integer(query: Mapping[str, str], name: str, default: int) -> int:
 
 
 def _names(query: Mapping[str, str], name: str) -> tuple[str, ...]:
-    text = query.get(name) or ""
-    return tuple(part.strip() for part in text.split(",") if part.strip())
+    # A repeated parameter (?excludedAttributes=a&excludedAttributes=b)
+    # counts as one list, as if its values had been joined with commas.
+    getall = getattr(query, "getall", None)
+    texts = getall(name, []) if getall is not None else [query.get(name) or ""]
+    return tuple(
+        part.strip() for text in texts for part in str(text).split(",") if part.strip()
+    )
 
 
 def parse_list_query(

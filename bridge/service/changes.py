@@ -88,21 +88,35 @@ def check_immutable(rmap: ResourceMap, old: Entry, new: LdapValues) -> None:
             raise MutabilityException(detail=f"{item.scim} cannot change once set")
 
 
+def _versions(if_match: str | None) -> list[str] | None:
+    """The entryCSNs an If-Match header names; None for none or ``*``.
+
+    A list of entity tags (RFC 9110 §13.1.1) matches any of them; weak and
+    strong spellings of one tag name the same version.
+    """
+    if not if_match or not if_match.strip():
+        return None
+    tags = [tag.strip() for tag in if_match.split(",") if tag.strip()]
+    if not tags or "*" in tags:
+        return None
+    return [tag.removeprefix("W/").strip('"') for tag in tags]
+
+
 def assertion_for(if_match: str | None) -> str | None:
     """The RFC 4528 assertion filter for an If-Match header, if any."""
-    if not if_match or if_match.strip() == "*":
+    versions = _versions(if_match)
+    if versions is None:
         return None
-    csn = if_match.strip().removeprefix("W/").strip('"')
-    return f"(entryCSN={escape_filter_value(csn)})"
+    terms = [f"(entryCSN={escape_filter_value(csn)})" for csn in versions]
+    return terms[0] if len(terms) == 1 else f"(|{''.join(terms)})"
 
 
 def check_version(entry: Entry, if_match: str | None) -> None:
-    """412 when If-Match names another version (RFC 7644 §3.14)."""
-    assertion = assertion_for(if_match)
-    if assertion is None:
+    """412 when If-Match names other versions only (RFC 7644 §3.14)."""
+    versions = _versions(if_match)
+    if versions is None:
         return
-    current = entry.first("entryCSN") or ""
-    if f"(entryCSN={escape_filter_value(current)})" != assertion:
+    if (entry.first("entryCSN") or "") not in versions:
         raise PreconditionFailedException(
             detail="The resource changed since that version (If-Match)"
         )

@@ -158,6 +158,31 @@ async def test_a_stale_if_match_is_412_and_changes_nothing(
     assert snapshot(module_stack.admin()) == before
 
 
+async def test_an_if_match_list_matches_any_of_its_versions(
+    http: TestClient, module_stack: Stack
+) -> None:
+    """RFC 9110 If-Match lists: the current version anywhere in the list
+    lets the write through; a list of stale versions only is 412."""
+    user = await create_user(http, "etag.list")
+    stale = await _etag_of(http, user)
+    title = patch_body({"op": "replace", "path": "title", "value": "Listed"})
+    moved = await send(http, "PATCH", f"/Users/{user['id']}", title)
+    current = moved.headers["ETag"]
+    path = f"/Users/{user['id']}"
+    before = snapshot(module_stack.admin())
+
+    refused = await send(
+        http, "PATCH", path, title, **{"If-Match": f'{stale}, W/"bogus"'}
+    )
+    assert refused.status == 412
+    assert snapshot(module_stack.admin()) == before
+
+    for header in (f'W/"bogus", {current}', f"{stale},{current.removeprefix('W/')}"):
+        answer = await send(http, "PATCH", path, title, **{"If-Match": header})
+        assert answer.status == 200, header
+    assert (await send(http, "PATCH", path, title, **{"If-Match": " , "})).status == 200
+
+
 async def test_concurrent_writes_with_one_if_match_have_one_winner(
     http: TestClient, module_stack: Stack
 ) -> None:

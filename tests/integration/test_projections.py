@@ -117,3 +117,15 @@ async def test_excluding_a_member_sub_attribute_keeps_the_members(
     shown = await read(client, group, "excludedAttributes", "members")
     assert "members" not in shown
     assert shown["displayName"] == group["displayName"]
+
+
+async def test_a_repeated_parameter_counts_every_value(
+    client: Any, user: dict[str, Any], group: dict[str, Any]
+) -> None:
+    query = [("excludedAttributes", "members"), ("excludedAttributes", "meta")]
+    answer = await client.get(f"{SCIM}/Groups/{group['id']}", params=query)
+    shown = await answer.json(content_type=None)
+    assert answer.status == 200
+    assert "members" not in shown
+    assert "meta" not in shown
+    assert shown["displayName"] == group["displayName"]
