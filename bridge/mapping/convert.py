@@ -59,6 +59,9 @@ def _container(payload: AbcMapping[str, Any], target: ScimTarget) -> Any:
 
 
 def _typed_entry(entries: Any, wanted: str) -> Any:
+    """The first entry of one type. The mapping has one slot per type it
+    names: entries of other types, and further entries of a stored type,
+    are not stored, as unmapped attributes are not (README "Logs")."""
     if not isinstance(entries, list):
         return None
     for entry in entries:
@@ -103,41 +106,6 @@ def _to_text(item: AttributeMap, value: Any, refs: AbcMapping[str, str]) -> str 
     return text
 
 
-def _check_types(rmap: ResourceMap, payload: AbcMapping[str, Any]) -> None:
-    """Refuse typed entries that no mapping entry can store."""
-    allowed: dict[tuple[str | None, str], set[str]] = {}
-    for item in rmap.attributes:
-        target = item.target
-        if target.type is not None:
-            allowed.setdefault((target.uri, target.attr), set()).add(
-                target.type.lower()
-            )
-    for (uri, attr), types in allowed.items():
-        entries = get_ci(
-            _container(payload, ScimTarget(uri=uri, attr=attr, type=None, sub=None)),
-            attr,
-        )
-        _check_entries(attr, entries or [], types)
-
-
-def _check_entries(attr: str, entries: list[Any], types: set[str]) -> None:
-    seen: set[str] = set()
-    for entry in entries:
-        kind = (
-            str(get_ci(entry, "type") or "").lower() if isinstance(entry, dict) else ""
-        )
-        if kind not in types:
-            raise InvalidValueException(
-                detail=f"{attr}: an entry of type {kind or '(none)'!r} cannot be"
-                f" stored; this directory keeps types {sorted(types)}"
-            )
-        if kind in seen:
-            raise InvalidValueException(
-                detail=f"{attr}: more than one entry of type {kind!r}"
-            )
-        seen.add(kind)
-
-
 def to_ldap(
     rmap: ResourceMap, payload: AbcMapping[str, Any], refs: AbcMapping[str, str]
 ) -> LdapValues:
@@ -147,7 +115,6 @@ def to_ldap(
     payload has none, and are listed in ``scimDerived`` so that reads do
     not return them as sent.
     """
-    _check_types(rmap, payload)
     values: LdapValues = {}
     derived: list[str] = []
     for item in rmap.attributes:

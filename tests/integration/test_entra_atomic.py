@@ -58,8 +58,6 @@ async def test_several_operations_are_one_ldap_modify(client, caplog):
     [
         pytest.param({"op": "Replace", "path": "active", "value": "maybe"},
                      id="active-not-boolean"),
-        pytest.param({"op": "Add", "path": 'emails[type eq "home"].value',
-                      "value": "home@example.org"}, id="unmapped-type"),
         pytest.param({"op": "Replace", "path": f"{ENTERPRISE}:manager",
                       "value": "00000000-0000-4000-8000-000000000000"},
                      id="unknown-manager"),
