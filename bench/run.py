@@ -381,8 +381,11 @@ def main() -> None:
     """Parse arguments, run, print the table, save the JSON."""
     args = _settings(_parser().parse_args())
     started = time.time()
+    # Read before the run: the code measured is what was checked out when
+    # the servers started, whatever is committed while the run goes on.
+    measured = machine()
     results = asyncio.run(_run(args))
-    results["machine"] = machine()
+    results["machine"] = measured
     results["command"] = " ".join(["python -m bench.run", *sys.argv[1:]])
     results["started"] = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(started))
     found = rows(results)
