@@ -20,7 +20,7 @@ from bridge.mapping.dn import build_dn
 from bridge.mapping.model import Mapping
 from bridge.slapd.ldif import render_entry
 
-__all__ = ["Population", "patch_body", "user_filter_path", "group_filter_path"]
+__all__ = ["Population", "group_filter_path", "patch_body", "user_filter_path"]
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -183,9 +183,9 @@ def ldif_member_add(group_dn: str, attribute: str, member_dns: list[str]) -> str
 
 __all__ += [
     "chunks",
+    "group_body",
     "ldif_add",
     "ldif_entry",
     "ldif_member_add",
     "user_body",
-    "group_body",
 ]

@@ -47,9 +47,7 @@ class UnsupportedMediaType(BridgeError):
     """The request body is not JSON (RFC 7644 §3.1 asks for scim+json)."""
 
     status = 415
-    _default_detail = (
-        "Send the body as application/scim+json or application/json"
-    )
+    _default_detail = "Send the body as application/scim+json or application/json"
 
 
 class RequestTimeout(BridgeError):

@@ -15,10 +15,14 @@ def no_blocking_calls_in_the_bridge() -> Iterator[None]:
     ldap3 must only run in the directory layer's thread pool; the tests
     themselves may block (they inspect slapd with plain ldap3 calls).
     """
-    with blockbuster_ctx(["bridge"], excluded_modules=["bridge.slapd", "bridge.demo"]) as bb:
+    with blockbuster_ctx(
+        ["bridge"], excluded_modules=["bridge.slapd", "bridge.demo"]
+    ) as bb:
         # The first warning of a kind reads its source line (linecache
         # stats the file): the warnings machinery, not the bridge's I/O.
-        bb.functions["os.stat"].can_block_in("linecache.py", {"checkcache", "updatecache"})
+        bb.functions["os.stat"].can_block_in(
+            "linecache.py", {"checkcache", "updatecache"}
+        )
         yield
 
 
@@ -40,7 +44,7 @@ def token() -> str:
 
 
 @pytest.fixture
-async def client(aiohttp_client, general_stack: Stack, token: str):  # noqa: ANN001, ANN201
+async def client(aiohttp_client, general_stack: Stack, token: str):
     """A test client on 127.0.0.1 in front of the general-profile slapd."""
     app = general_stack.app(token)
     http = await aiohttp_client(app)
@@ -49,7 +53,7 @@ async def client(aiohttp_client, general_stack: Stack, token: str):  # noqa: ANN
 
 
 @pytest.fixture
-async def records_client(aiohttp_client, records_stack: Stack, token: str):  # noqa: ANN001, ANN201
+async def records_client(aiohttp_client, records_stack: Stack, token: str):
     app = records_stack.app(token)
     http = await aiohttp_client(app)
     http.session.headers["Authorization"] = f"Bearer {token}"

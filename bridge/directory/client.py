@@ -109,7 +109,9 @@ def _dereferenced(item: dict[str, Any]) -> list[Dereferenced] | None:
 
 def _audit(operation: str, dn: str, attributes: Iterable[str]) -> None:
     audit.info(
-        "%s %s", operation, dn,
+        "%s %s",
+        operation,
+        dn,
         extra={"operation": operation, "dn": dn, "attributes": sorted(set(attributes))},
     )
 
@@ -175,8 +177,12 @@ class Directory:
                 )
                 with translated("search"):
                     conn.search(
-                        base, filter_text, scope, attributes=list(attributes) or ["1.1"],
-                        paged_size=page_size, paged_cookie=cookie,
+                        base,
+                        filter_text,
+                        scope,
+                        attributes=list(attributes) or ["1.1"],
+                        paged_size=page_size,
+                        paged_cookie=cookie,
                         controls=controls or None,
                     )
                 code = conn.result.get("result")
@@ -234,8 +240,11 @@ class Directory:
             ]
             with translated("search"):
                 conn.search(
-                    base, filter_text, SUBTREE,
-                    attributes=list(attributes) or ["1.1"], controls=controls,
+                    base,
+                    filter_text,
+                    SUBTREE,
+                    attributes=list(attributes) or ["1.1"],
+                    controls=controls,
                 )
             check_result(conn.result, operation="search", dn=base)
             raw = ctl.response_value(conn.result, ctl.VLV_RESPONSE_OID)
@@ -252,7 +261,9 @@ class Directory:
 
         def work(conn: Connection) -> dict[str, list[str]]:
             with translated("add"):
-                conn.add(dn, attributes=attributes, controls=[ctl.post_read(OPERATIONAL)])
+                conn.add(
+                    dn, attributes=attributes, controls=[ctl.post_read(OPERATIONAL)]
+                )
             check_result(conn.result, operation="add", dn=dn)
             return ctl.read_entry_from(conn.result, ctl.POST_READ_OID) or {}
 
@@ -286,7 +297,9 @@ class Directory:
         _audit("modify", dn, request)
         return result
 
-    async def modify_result(self, dn: str, changes: Sequence[Change], *, permissive: bool) -> int:
+    async def modify_result(
+        self, dn: str, changes: Sequence[Change], *, permissive: bool
+    ) -> int:
         """Apply changes and return the LDAP result code instead of raising
         for 16 and 20 (members: absent or present values are "done")."""
         request = _changes(changes)

@@ -27,10 +27,10 @@ from ..errors import DirectoryFailure, DirectoryUnavailable
 
 __all__ = [
     "ALREADY_EXISTS",
-    "AccessDenied",
     "INVALID_CREDENTIALS",
     "NO_SUCH_ATTRIBUTE",
     "VALUE_EXISTS",
+    "AccessDenied",
     "BindRefused",
     "Unreachable",
     "check_result",

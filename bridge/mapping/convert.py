@@ -9,7 +9,7 @@ does no I/O.
 
 import re
 from collections.abc import Mapping as AbcMapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from scim2_models import InvalidValueException
@@ -21,11 +21,11 @@ __all__ = [
     "DERIVED",
     "LdapValues",
     "from_ldap",
+    "generalized_to_iso",
     "managed_attributes",
     "reference_ids",
     "scim_value",
     "to_ldap",
-    "generalized_to_iso",
 ]
 
 LdapValues = dict[str, list[str]]
@@ -228,7 +228,7 @@ def generalized_to_iso(text: str) -> str:
     if _SLAPD_TIME.fullmatch(text):
         t = text
         return f"{t[:4]}-{t[4:6]}-{t[6:8]}T{t[8:10]}:{t[10:12]}:{t[12:14]}Z"
-    stamp = datetime.strptime(text[:14], "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
+    stamp = datetime.strptime(text[:14], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
     return stamp.isoformat().replace("+00:00", "Z")
 
 
@@ -239,5 +239,5 @@ def iso_to_generalized(value: Any) -> str:
     if not isinstance(value, datetime):
         raise InvalidValueException(detail=f"{value!r} is not a dateTime")
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime("%Y%m%d%H%M%SZ")
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y%m%d%H%M%SZ")

@@ -148,7 +148,9 @@ class _Scope:
         return self.case_exact.get(key, False)
 
 
-_CASE_TABLES: dict[tuple[int, ...], tuple[tuple[Schema, ...], dict[tuple[str, str], bool]]] = {}
+_CASE_TABLES: dict[
+    tuple[int, ...], tuple[tuple[Schema, ...], dict[tuple[str, str], bool]]
+] = {}
 
 
 def _case_tables(schemas: tuple[Schema, ...]) -> dict[tuple[str, str], bool]:

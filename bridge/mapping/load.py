@@ -9,7 +9,14 @@ from pydantic import ValidationError
 from ..errors import ConfigError
 from .model import Mapping
 
-__all__ = ["PROFILES", "load_mapping", "profile_path", "read_yaml", "validation_to_config_error"]
+__all__ = [
+    "PROFILES",
+    "load_mapping",
+    "profile_path",
+    "read_yaml",
+    "validation_to_config_error",
+]
+
 
 def _shipped() -> Path:
     """The folder of the shipped profiles: ``mappings/`` in a checkout,
@@ -19,7 +26,6 @@ def _shipped() -> Path:
     if (checkout / "inetorgperson.yaml").exists():
         return checkout
     return package / "mappings"
-
 
 
 PROFILES = {"inetorgperson": "inetorgperson.yaml", "records": "records.yaml"}
@@ -56,7 +62,8 @@ def load_mapping(name_or_path: str) -> Mapping:
     path = profile_path(name_or_path)
     if not path.exists() and not name_or_path.endswith((".yaml", ".yml")):
         raise ConfigError(
-            "mapping", name_or_path,
+            "mapping",
+            name_or_path,
             f"no such profile; shipped profiles: {', '.join(PROFILES)}, or give a YAML file path",
         )
     data = read_yaml(path)

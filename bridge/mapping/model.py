@@ -8,8 +8,8 @@ The format is documented field by field here and in ``mappings/README.md``;
 """
 
 import re
-from functools import cached_property
 from enum import StrEnum
+from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -187,7 +187,9 @@ class ResourceMap(_Strict):
     def _check_rdn(self) -> "ResourceMap":
         names = [a.ldap.lower() for a in self.attributes]
         if self.rdn.lower() not in names:
-            raise ValueError(f"rdn {self.rdn!r} is not one of the mapped LDAP attributes")
+            raise ValueError(
+                f"rdn {self.rdn!r} is not one of the mapped LDAP attributes"
+            )
         scims = [a.scim.lower() for a in self.attributes]
         duplicate = {s for s in scims if scims.count(s) > 1}
         if duplicate:

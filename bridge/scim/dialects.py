@@ -8,7 +8,11 @@ that one validation path serves every client. Nothing here does I/O.
 
 from typing import Any
 
-from scim2_models import InvalidSyntaxException, InvalidValueException, NoTargetException
+from scim2_models import (
+    InvalidSyntaxException,
+    InvalidValueException,
+    NoTargetException,
+)
 
 __all__ = ["normalize_patch", "normalize_resource"]
 
@@ -51,7 +55,9 @@ def normalize_patch(body: Any) -> dict[str, Any]:
         raise InvalidSyntaxException(detail="A PATCH body must be a JSON object")
     operations = _get(body, "Operations")
     if not isinstance(operations, list) or not operations:
-        raise InvalidSyntaxException(detail="A PATCH body needs a non-empty 'Operations' list")
+        raise InvalidSyntaxException(
+            detail="A PATCH body needs a non-empty 'Operations' list"
+        )
     rewritten: list[dict[str, Any]] = []
     for operation in operations:
         rewritten.extend(_operation(operation))
@@ -67,7 +73,9 @@ def _get(data: dict[str, Any], key: str) -> Any:
 
 def _operation(raw: Any) -> list[dict[str, Any]]:
     if not isinstance(raw, dict):
-        raise InvalidSyntaxException(detail="Each PATCH operation must be a JSON object")
+        raise InvalidSyntaxException(
+            detail="Each PATCH operation must be a JSON object"
+        )
     op = _get(raw, "op")
     if not isinstance(op, str):
         raise InvalidSyntaxException(detail="Each PATCH operation needs an 'op'")

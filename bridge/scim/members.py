@@ -10,7 +10,11 @@ the group. What is left is patched the ordinary way.
 from dataclasses import dataclass, field
 from typing import Any
 
-from scim2_models import InvalidFilterException, InvalidPathException, InvalidValueException
+from scim2_models import (
+    InvalidFilterException,
+    InvalidPathException,
+    InvalidValueException,
+)
 from scim2_models.path import (
     CompareOperator,
     Comparison,
@@ -34,7 +38,9 @@ class MemberChanges:
     replace: list[str] | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.add or self.remove or self.remove_all or self.replace is not None)
+        return bool(
+            self.add or self.remove or self.remove_all or self.replace is not None
+        )
 
     def count(self) -> int:
         """How many member values the request names."""
@@ -56,12 +62,18 @@ def _ids(value: Any) -> list[str]:
 
 def _filter_ids(node: FilterNode) -> list[str]:
     """Ids named by ``value eq "x"`` terms joined with ``or``."""
-    if isinstance(node, Comparison) and node.attr_path.attr.lower() == "value":
-        if node.op is CompareOperator.eq and isinstance(node.value, str):
-            return [node.value]
+    if (
+        isinstance(node, Comparison)
+        and node.attr_path.attr.lower() == "value"
+        and node.op is CompareOperator.eq
+        and isinstance(node.value, str)
+    ):
+        return [node.value]
     if isinstance(node, LogicalExpr) and node.op is LogicalOperator.or_:
         return [ident for term in node.terms for ident in _filter_ids(term)]
-    raise InvalidFilterException(detail='Members are selected with members[value eq "<id>"]')
+    raise InvalidFilterException(
+        detail='Members are selected with members[value eq "<id>"]'
+    )
 
 
 _GROUP_URN = "urn:ietf:params:scim:schemas:core:2.0:group:"
@@ -77,7 +89,9 @@ def _is_members(path: str) -> bool:
 def _apply(changes: MemberChanges, op: str, path: str, value: Any) -> None:
     if "[" in path:
         if op != "remove":
-            raise InvalidPathException(detail="Only 'remove' takes a members filter path")
+            raise InvalidPathException(
+                detail="Only 'remove' takes a members filter path"
+            )
         parsed = Path(path).ast
         if not isinstance(parsed, ValuePath) or parsed.sub_attr is not None:
             raise InvalidPathException(detail=f"{path!r} is not a members selection")

@@ -2,19 +2,19 @@
 
 import json
 import re
-from functools import lru_cache
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache, lru_cache
 from typing import Any
 
 from pydantic import ValidationError
 from scim2_models import (
     Context,
-    ResponseParameters,
-    SCIMException,
     InvalidFilterException,
     InvalidValueException,
     Resource,
+    ResponseParameters,
+    SCIMException,
     ScimFilter,
 )
 from scim2_models.path import AttrPath, CompareOperator, Comparison, FilterNode
@@ -223,7 +223,7 @@ def render(
     )
 
 
-@lru_cache(maxsize=None)  # one class per model; models are built at start-up
+@cache  # one class per model; models are built at start-up
 def _parameters_class(model: type[Resource[Any]]) -> type[ResponseParameters[Any]]:
     # Parametrising a generic model builds a class: once per model, not per
     # request.

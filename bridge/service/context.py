@@ -95,4 +95,3 @@ def to_payload(
     if members is not None:
         payload["members"] = [{"value": m} for m in members]
     return payload
-

@@ -51,8 +51,11 @@ class ResourceHandlers:
     async def get(self, request: web.Request) -> web.Response:
         """GET by id."""
         payload, _ = await reads.load_resource(
-            request.app[BACKEND], self.kind, request.match_info["id"],
-            base_url(request), projection_from(request.query),
+            request.app[BACKEND],
+            self.kind,
+            request.match_info["id"],
+            base_url(request),
+            projection_from(request.query),
         )
         return self._respond(payload, request)
 
@@ -67,8 +70,12 @@ class ResourceHandlers:
         """PUT: the resource becomes the body."""
         body = await read_body(request)
         payload = await writes.replace_resource(
-            request.app[BACKEND], self.kind, request.match_info["id"], body,
-            base_url(request), request.headers.get("If-Match"),
+            request.app[BACKEND],
+            self.kind,
+            request.match_info["id"],
+            body,
+            base_url(request),
+            request.headers.get("If-Match"),
         )
         return self._respond(payload, request)
 
@@ -78,9 +85,14 @@ class ResourceHandlers:
         body = await read_body(request)
         want_body = self.kind.name == "User" or settings.group_patch_status == 200
         payload = await writes.patch_resource(
-            request.app[BACKEND], self.kind, request.match_info["id"], body,
-            base_url(request), request.headers.get("If-Match"),
-            want_body=want_body, max_members=settings.limits.max_members_per_request,
+            request.app[BACKEND],
+            self.kind,
+            request.match_info["id"],
+            body,
+            base_url(request),
+            request.headers.get("If-Match"),
+            want_body=want_body,
+            max_members=settings.limits.max_members_per_request,
         )
         if payload is None:
             return web.Response(status=204)
@@ -89,7 +101,9 @@ class ResourceHandlers:
     async def delete(self, request: web.Request) -> web.Response:
         """DELETE: 204."""
         await writes.delete_resource(
-            request.app[BACKEND], self.kind, request.match_info["id"],
+            request.app[BACKEND],
+            self.kind,
+            request.match_info["id"],
             request.headers.get("If-Match"),
         )
         return web.Response(status=204)

@@ -32,7 +32,9 @@ def render_resource(
     return kind.render(linked, projection)
 
 
-def list_body(resources: list[dict[str, Any]], total: int, start: int) -> dict[str, Any]:
+def list_body(
+    resources: list[dict[str, Any]], total: int, start: int
+) -> dict[str, Any]:
     """A ListResponse (RFC 7644 §3.4.2) around one page of resources."""
     return {
         "schemas": [LIST_SCHEMA],

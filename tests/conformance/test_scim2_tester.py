@@ -13,7 +13,13 @@ from scim2_tester import CheckResult, Status, check_server, get_all_available_ta
 
 from tests.conformance.conftest import StackOf, serving
 
-DISCOVERY_TAGS = ("discovery", "service-provider-config", "resource-types", "schemas", "misc")
+DISCOVERY_TAGS = (
+    "discovery",
+    "service-provider-config",
+    "resource-types",
+    "schemas",
+    "misc",
+)
 """Tags whose checks do not depend on a resource type."""
 
 RESOURCE_TAGS = (
@@ -71,7 +77,9 @@ def _failures(results: list[CheckResult]) -> list[str]:
     ]
 
 
-def _check(scim: SyncSCIMClient, tag: str, types: list[str] | None) -> list[CheckResult]:
+def _check(
+    scim: SyncSCIMClient, tag: str, types: list[str] | None
+) -> list[CheckResult]:
     results = check_server(scim, include_tags={tag}, resource_types=types)
     # Tag filtering turns every other check into SKIPPED: keep this tag's.
     return [r for r in results if r.tags and tag in r.tags]
@@ -106,7 +114,9 @@ def test_resource_checks_pass(
     """Every check of a tag on one resource type ends SUCCESS or SKIPPED,
     one at least SUCCESS."""
     if (profile, tag) in KNOWN_BUGS:
-        request.applymarker(pytest.mark.xfail(reason=KNOWN_BUGS[profile, tag], strict=True))
+        request.applymarker(
+            pytest.mark.xfail(reason=KNOWN_BUGS[profile, tag], strict=True)
+        )
 
     results = _check(scim, tag, [resource_type])
 

@@ -73,7 +73,9 @@ ALLOWED: dict[int, dict[str, Allowed]] = {
 """Allowed failures by the bridge's ``group_patch_status`` setting."""
 
 
-@pytest.fixture(scope="module", params=sorted(ALLOWED), ids=lambda s: f"group-patch-{s}")
+@pytest.fixture(
+    scope="module", params=sorted(ALLOWED), ids=lambda s: f"group-patch-{s}"
+)
 def configured(
     request: pytest.FixtureRequest, conformance_stack: StackOf
 ) -> Iterator[tuple[int, LiveBridge]]:
@@ -90,9 +92,18 @@ def _probe(bridge: LiveBridge) -> dict[str, Any]:
     """The probe's JSON report (compat mode). The token is a throwaway one
     made for this run; it is never printed, and neither is the command."""
     command = [
-        sys.executable, "-m", "scim_sanity", "probe", bridge.base_url,
-        "--token", bridge.token, "--i-accept-side-effects", "--compat",
-        "--json-output", "--timeout", "10",
+        sys.executable,
+        "-m",
+        "scim_sanity",
+        "probe",
+        bridge.base_url,
+        "--token",
+        bridge.token,
+        "--i-accept-side-effects",
+        "--compat",
+        "--json-output",
+        "--timeout",
+        "10",
     ]
     timed_out = False
     try:
@@ -110,7 +121,9 @@ def _probe(bridge: LiveBridge) -> dict[str, Any]:
     return report
 
 
-def _unexpected(results: list[dict[str, Any]], allowed: dict[str, Allowed]) -> list[str]:
+def _unexpected(
+    results: list[dict[str, Any]], allowed: dict[str, Allowed]
+) -> list[str]:
     """The failures the allow-list does not explain."""
     found = []
     for result in results:
@@ -128,7 +141,9 @@ def test_scim_sanity_is_installed() -> None:
     assert importlib.util.find_spec("scim_sanity") is not None
 
 
-def test_probe_failures_are_all_allow_listed(configured: tuple[int, LiveBridge]) -> None:
+def test_probe_failures_are_all_allow_listed(
+    configured: tuple[int, LiveBridge],
+) -> None:
     """Every failure of the probe is a known disagreement with a reason."""
     status, bridge = configured
 

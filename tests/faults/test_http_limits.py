@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bridge.web.server import server_options
 from bridge.config import Limits
+from bridge.web.server import server_options
 from tests.support import JSON, SCIM, Stack, new_token
 
 from .conftest import MakeClient, fault_settings
@@ -175,7 +175,9 @@ async def test_a_client_that_never_finishes_its_body_is_disconnected(
         "Content-Type: application/scim+json\r\nContent-Length: 1000\r\n\r\n{"
     ).encode()
 
-    elapsed, answer = await _wait_out(http.port, head, b" ", limit=REQUEST_TIMEOUT + SLACK + 1)
+    elapsed, answer = await _wait_out(
+        http.port, head, b" ", limit=REQUEST_TIMEOUT + SLACK + 1
+    )
 
     assert answer.split(b"\r\n", 1)[0] == b"HTTP/1.1 408 Request Timeout"
     assert REQUEST_TIMEOUT - 0.1 < elapsed < REQUEST_TIMEOUT + SLACK

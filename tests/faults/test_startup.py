@@ -140,7 +140,10 @@ def test_check_proves_the_settings_and_the_bind(
 
     done = run_cli(config, env, "check")
 
-    audited = [line.split(" bridge.audit ")[1].split(" ")[0] for line in done.stderr.splitlines()]
+    audited = [
+        line.split(" bridge.audit ")[1].split(" ")[0]
+        for line in done.stderr.splitlines()
+    ]
     assert (done.returncode, audited) == (0, ["add", "delete"])
     assert done.stdout.startswith("config ok; mapping: ")
 
@@ -151,7 +154,9 @@ def test_check_refuses_an_account_that_may_not_write(
     """check proves write access, not just the bind: a read-only account
     (the records system's sync DN) is a configuration error, exit 2, and
     its probe leaves nothing behind."""
-    config = write_config(tmp_path, module_stack, directory={"bind_dn": module_stack.reader.dn})
+    config = write_config(
+        tmp_path, module_stack, directory={"bind_dn": module_stack.reader.dn}
+    )
     env = cli_env(tokens=new_token(), password=module_stack.reader.password)
 
     done = run_cli(config, env, "check")

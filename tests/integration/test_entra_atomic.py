@@ -20,7 +20,11 @@ from tests.support import snapshot
 
 GOOD = [
     {"op": "Replace", "path": "displayName", "value": "Changed"},
-    {"op": "Add", "path": 'phoneNumbers[type eq "mobile"].value', "value": "+1 555 0199"},
+    {
+        "op": "Add",
+        "path": 'phoneNumbers[type eq "mobile"].value',
+        "value": "+1 555 0199",
+    },
     {"op": "Replace", "path": f"{ENTERPRISE}:department", "value": "Changed"},
 ]
 
@@ -56,11 +60,18 @@ async def test_several_operations_are_one_ldap_modify(client, caplog):
 @pytest.mark.parametrize(
     "bad",
     [
-        pytest.param({"op": "Replace", "path": "active", "value": "maybe"},
-                     id="active-not-boolean"),
-        pytest.param({"op": "Replace", "path": f"{ENTERPRISE}:manager",
-                      "value": "00000000-0000-4000-8000-000000000000"},
-                     id="unknown-manager"),
+        pytest.param(
+            {"op": "Replace", "path": "active", "value": "maybe"},
+            id="active-not-boolean",
+        ),
+        pytest.param(
+            {
+                "op": "Replace",
+                "path": f"{ENTERPRISE}:manager",
+                "value": "00000000-0000-4000-8000-000000000000",
+            },
+            id="unknown-manager",
+        ),
         pytest.param({"op": "Jump", "path": "title", "value": "x"}, id="unknown-op"),
     ],
 )

@@ -49,11 +49,13 @@ async def test_schemas_read_on_saving_settings_is_a_list_response(client):
 
     ids = sorted(item["id"] for item in body["Resources"])
     assert body["schemas"] == [LIST]
-    assert ids == sorted([
-        "urn:ietf:params:scim:schemas:core:2.0:Group",
-        "urn:ietf:params:scim:schemas:core:2.0:User",
-        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
-    ])
+    assert ids == sorted(
+        [
+            "urn:ietf:params:scim:schemas:core:2.0:Group",
+            "urn:ietf:params:scim:schemas:core:2.0:User",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+        ]
+    )
 
 
 async def test_a_request_without_a_token_is_401_with_a_challenge(anonymous):
@@ -109,7 +111,9 @@ async def test_a_body_typed_application_json_with_charset_is_accepted(client):
     body = entra_user(f"json{uuid.uuid4().hex[:8]}")
     headers = {"Content-Type": "application/json; charset=utf-8"}
 
-    response = await client.post(f"{SCIM}/Users", data=json.dumps(body), headers=headers)
+    response = await client.post(
+        f"{SCIM}/Users", data=json.dumps(body), headers=headers
+    )
 
     assert response.status == 201
     assert (await scim_body(response))["userName"] == body["userName"]

@@ -8,7 +8,6 @@ rewrite of the list; two creates of one userName race into one 201.
 import asyncio
 import json
 
-
 from tests.integration.test_entra_support import (
     add_members,
     create_group,
@@ -44,8 +43,11 @@ async def test_parallel_adds_and_removes_on_one_group(client, general_stack):
     group = await create_group(client)
     await add_members(client, group["id"], *(u["id"] for u in leaving))
     removes = [
-        patch(client, f"Groups/{group['id']}",
-              {"op": "remove", "path": f'members[value eq "{u["id"]}"]'})
+        patch(
+            client,
+            f"Groups/{group['id']}",
+            {"op": "remove", "path": f'members[value eq "{u["id"]}"]'},
+        )
         for u in leaving
     ]
     adds = [add_members(client, group["id"], u["id"]) for u in joining]
@@ -57,10 +59,12 @@ async def test_parallel_adds_and_removes_on_one_group(client, general_stack):
 
 
 async def _post_many(client, endpoint: str, bodies: list[dict]) -> list[int]:
-    responses = await asyncio.gather(*(
-        client.post(f"{SCIM}/{endpoint}", data=json.dumps(b), headers=JSON)
-        for b in bodies
-    ))
+    responses = await asyncio.gather(
+        *(
+            client.post(f"{SCIM}/{endpoint}", data=json.dumps(b), headers=JSON)
+            for b in bodies
+        )
+    )
     return sorted(r.status for r in responses)
 
 
@@ -86,8 +90,11 @@ async def test_parallel_posts_of_one_group_name_make_one_group(client):
 async def test_parallel_renames_onto_one_username_make_one_winner(client):
     """Users renamed at once onto one free userName: one 200, then 409s."""
     users = [await create_user(client) for _ in range(5)]
-    rename = {"op": "Replace", "path": "userName",
-              "value": f"contested.{tag()}@example.org"}
+    rename = {
+        "op": "Replace",
+        "path": "userName",
+        "value": f"contested.{tag()}@example.org",
+    }
 
     responses = await asyncio.gather(
         *(patch(client, f"Users/{u['id']}", rename) for u in users)

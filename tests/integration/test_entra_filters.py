@@ -72,9 +72,7 @@ async def test_externalid_eq_in_another_case_finds_nothing(client):
 
 async def test_unknown_guid_externalid_is_an_empty_list_not_an_error(client):
     """Recent tenants check externalId eq "<guid>" first: 200, empty."""
-    body = await list_body(
-        client, "Users", filter=f'externalId eq "{uuid.uuid4()}"'
-    )
+    body = await list_body(client, "Users", filter=f'externalId eq "{uuid.uuid4()}"')
 
     assert body["totalResults"] == 0
 
@@ -97,7 +95,9 @@ async def test_group_displayname_eq_with_members_excluded(client):
     await add_members(client, group["id"], user["id"])
 
     body = await list_body(
-        client, "Groups", excludedAttributes="members",
+        client,
+        "Groups",
+        excludedAttributes="members",
         filter=f'displayName eq "{group["displayName"]}"',
     )
 
@@ -109,7 +109,9 @@ async def test_group_displayname_eq_with_members_excluded(client):
 async def test_unknown_group_displayname_is_an_empty_list(client):
     """A group Entra has not created yet: 200 with no resources."""
     body = await list_body(
-        client, "Groups", excludedAttributes="members",
+        client,
+        "Groups",
+        excludedAttributes="members",
         filter=f'displayName eq "Nobody {tag()}"',
     )
 
@@ -154,7 +156,9 @@ async def test_id_and_members_eq_answers_the_group_holding_the_member(client):
     await add_members(client, group["id"], user["id"])
 
     body = await list_body(
-        client, "Groups", excludedAttributes="members",
+        client,
+        "Groups",
+        excludedAttributes="members",
         filter=f'id eq "{group["id"]}" and members eq "{user["id"]}"',
     )
 
@@ -168,7 +172,9 @@ async def test_id_and_members_eq_is_empty_when_the_user_is_not_a_member(client):
     group = await create_group(client)
 
     body = await list_body(
-        client, "Groups", excludedAttributes="members",
+        client,
+        "Groups",
+        excludedAttributes="members",
         filter=f'id eq "{group["id"]}" and members eq "{user["id"]}"',
     )
 
@@ -181,13 +187,20 @@ async def test_id_and_manager_eq_answers_the_managed_user(client):
     boss = await create_user(client)
     user = await create_user(client)
     await patch(
-        client, f"Users/{user['id']}",
-        {"op": "Add", "path": "urn:ietf:params:scim:schemas:extension:"
-         "enterprise:2.0:User:manager", "value": boss["id"]},
+        client,
+        f"Users/{user['id']}",
+        {
+            "op": "Add",
+            "path": "urn:ietf:params:scim:schemas:extension:"
+            "enterprise:2.0:User:manager",
+            "value": boss["id"],
+        },
     )
 
     body = await list_body(
-        client, "Users", attributes="id",
+        client,
+        "Users",
+        attributes="id",
         filter=f'id eq "{user["id"]}" and manager eq "{boss["id"]}"',
     )
 

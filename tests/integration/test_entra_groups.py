@@ -88,7 +88,9 @@ async def test_duplicate_group_displayname_is_409_uniqueness(client, general_sta
     before = snapshot(general_stack.admin())
 
     response = await client.post(
-        f"{SCIM}/Groups", data=json.dumps(entra_group(group["displayName"])), headers=JSON
+        f"{SCIM}/Groups",
+        data=json.dumps(entra_group(group["displayName"])),
+        headers=JSON,
     )
 
     body = await scim_body(response)
@@ -104,9 +106,13 @@ async def test_members_added_as_a_list_answer_204(client, general_stack):
     group = await create_group(client)
 
     response = await patch(
-        client, f"Groups/{group['id']}",
-        {"op": "Add", "path": "members",
-         "value": [{"$ref": None, "value": first["id"]}, {"value": second["id"]}]},
+        client,
+        f"Groups/{group['id']}",
+        {
+            "op": "Add",
+            "path": "members",
+            "value": [{"$ref": None, "value": first["id"]}, {"value": second["id"]}],
+        },
     )
 
     fetched = await read(client, f"Groups/{group['id']}")
@@ -123,7 +129,8 @@ async def test_adding_a_present_member_succeeds(client, general_stack):
     group, [user] = await _group_of(client, 1)
 
     response = await patch(
-        client, f"Groups/{group['id']}",
+        client,
+        f"Groups/{group['id']}",
         {"op": "Add", "path": "members", "value": [{"value": user["id"]}]},
     )
 
@@ -136,9 +143,13 @@ async def test_remove_with_a_value_list_removes_only_those(client, general_stack
     group, [first, second, third] = await _group_of(client, 3)
 
     response = await patch(
-        client, f"Groups/{group['id']}",
-        {"op": "Remove", "path": "members",
-         "value": [{"value": first["id"]}, {"value": third["id"]}]},
+        client,
+        f"Groups/{group['id']}",
+        {
+            "op": "Remove",
+            "path": "members",
+            "value": [{"value": first["id"]}, {"value": third["id"]}],
+        },
     )
 
     assert response.status == 204
@@ -150,7 +161,8 @@ async def test_remove_with_a_value_filter_removes_that_member(client, general_st
     group, [first, second] = await _group_of(client, 2)
 
     response = await patch(
-        client, f"Groups/{group['id']}",
+        client,
+        f"Groups/{group['id']}",
         {"op": "remove", "path": f'members[value eq "{first["id"]}"]'},
     )
 
@@ -181,9 +193,13 @@ async def test_removing_present_and_absent_members_together(client, general_stac
     outsider = await create_user(client)
 
     response = await patch(
-        client, f"Groups/{group['id']}",
-        {"op": "Remove", "path": "members",
-         "value": [{"value": outsider["id"]}, {"value": first["id"]}]},
+        client,
+        f"Groups/{group['id']}",
+        {
+            "op": "Remove",
+            "path": "members",
+            "value": [{"value": outsider["id"]}, {"value": first["id"]}],
+        },
     )
 
     assert response.status == 204
@@ -216,7 +232,8 @@ async def test_members_can_be_added_again_after_the_group_emptied(
     """An emptied group takes members again."""
     group, [user] = await _group_of(client, 1)
     await patch(
-        client, f"Groups/{group['id']}",
+        client,
+        f"Groups/{group['id']}",
         {"op": "Remove", "path": "members", "value": [{"value": user["id"]}]},
     )
 
@@ -228,10 +245,14 @@ async def test_members_can_be_added_again_after_the_group_emptied(
 @pytest.mark.parametrize(
     "operation",
     [
-        pytest.param(lambda name: {"op": "Replace", "path": "displayName", "value": name},
-                     id="default"),
-        pytest.param(lambda name: {"op": "replace", "value": {"displayName": name}},
-                     id="pathless"),
+        pytest.param(
+            lambda name: {"op": "Replace", "path": "displayName", "value": name},
+            id="default",
+        ),
+        pytest.param(
+            lambda name: {"op": "replace", "value": {"displayName": name}},
+            id="pathless",
+        ),
     ],
 )
 async def test_displayname_replace_never_touches_members(
@@ -256,9 +277,13 @@ async def test_unknown_member_id_is_400_and_changes_nothing(client, general_stac
     before = snapshot(general_stack.admin())
 
     response = await patch(
-        client, f"Groups/{group['id']}",
-        {"op": "Add", "path": "members",
-         "value": [{"value": user["id"]}, {"value": str(uuid.uuid4())}]},
+        client,
+        f"Groups/{group['id']}",
+        {
+            "op": "Add",
+            "path": "members",
+            "value": [{"value": user["id"]}, {"value": str(uuid.uuid4())}],
+        },
     )
 
     body = await scim_body(response)
@@ -306,9 +331,13 @@ async def test_several_member_operations_in_one_patch(client, general_stack):
     group = await create_group(client)
 
     response = await patch(
-        client, f"Groups/{group['id']}",
-        {"op": "Add", "path": "members",
-         "value": [{"value": first["id"]}, {"value": second["id"]}]},
+        client,
+        f"Groups/{group['id']}",
+        {
+            "op": "Add",
+            "path": "members",
+            "value": [{"value": first["id"]}, {"value": second["id"]}],
+        },
         {"op": "Add", "path": "members", "value": [{"value": third["id"]}]},
         {"op": "Remove", "path": "members", "value": [{"value": first["id"]}]},
     )
@@ -323,7 +352,8 @@ async def test_pathless_add_of_members_adds_them(client, general_stack):
     newcomer = await create_user(client)
 
     response = await patch(
-        client, f"Groups/{group['id']}",
+        client,
+        f"Groups/{group['id']}",
         {"op": "add", "value": {"members": [{"value": newcomer["id"]}]}},
     )
 
@@ -331,9 +361,7 @@ async def test_pathless_add_of_members_adds_them(client, general_stack):
     assert member_dns(general_stack, group["displayName"]) == _dns(member, newcomer)
 
 
-async def test_remove_on_members_without_value_empties_the_group(
-    client, general_stack
-):
+async def test_remove_on_members_without_value_empties_the_group(client, general_stack):
     """RFC 7644 §3.5.2.2: Remove on members with no value removes them all."""
     group, _ = await _group_of(client, 2)
 
@@ -346,16 +374,18 @@ async def test_remove_on_members_without_value_empties_the_group(
 
 
 async def test_member_operations_read_op_and_path_in_any_case(client, general_stack):
-    """"ADD" on "MEMBERS" and "REMOVE" on Members[Value eq ...] both work."""
+    """ "ADD" on "MEMBERS" and "REMOVE" on Members[Value eq ...] both work."""
     group, [member] = await _group_of(client, 1)
     newcomer = await create_user(client)
 
     added = await patch(
-        client, f"Groups/{group['id']}",
+        client,
+        f"Groups/{group['id']}",
         {"op": "ADD", "path": "MEMBERS", "value": [{"value": newcomer["id"]}]},
     )
     removed = await patch(
-        client, f"Groups/{group['id']}",
+        client,
+        f"Groups/{group['id']}",
         {"op": "REMOVE", "path": f'Members[Value eq "{member["id"]}"]'},
     )
 
@@ -384,9 +414,13 @@ async def test_members_named_by_their_full_urn_path_are_added(client, general_st
     user = await create_user(client)
 
     response = await patch(
-        client, f"Groups/{group['id']}",
-        {"op": "add", "path": f"{GROUP_SCHEMAS[0]}:members",
-         "value": [{"value": user["id"]}]},
+        client,
+        f"Groups/{group['id']}",
+        {
+            "op": "add",
+            "path": f"{GROUP_SCHEMAS[0]}:members",
+            "value": [{"value": user["id"]}],
+        },
     )
 
     assert response.status == 204

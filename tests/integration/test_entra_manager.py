@@ -32,7 +32,8 @@ async def _managed(client, general_stack) -> tuple[dict[str, Any], dict[str, Any
     boss = await create_user(client)
     user = await create_user(client)
     response = await patch(
-        client, f"Users/{user['id']}",
+        client,
+        f"Users/{user['id']}",
         {"op": "Add", "path": MANAGER, "value": boss["id"]},
     )
     assert response.status == 200
@@ -82,7 +83,8 @@ async def test_manager_in_a_pathless_replace_is_set(client, general_stack):
     user = await create_user(client)
 
     response = await patch(
-        client, f"Users/{user['id']}",
+        client,
+        f"Users/{user['id']}",
         {"op": "replace", "value": {MANAGER: boss["id"]}},
     )
 
@@ -98,7 +100,8 @@ async def test_manager_changes_with_replace(client, general_stack):
     other = await create_user(client)
 
     response = await patch(
-        client, f"Users/{user['id']}",
+        client,
+        f"Users/{user['id']}",
         {"op": "Replace", "path": MANAGER, "value": other["id"]},
     )
 
@@ -111,8 +114,10 @@ async def test_manager_changes_with_replace(client, general_stack):
     [
         pytest.param({"op": "Replace", "path": MANAGER, "value": ""}, id="empty"),
         pytest.param({"op": "Remove", "path": MANAGER}, id="remove"),
-        pytest.param({"op": "replace", "path": MANAGER, "value": {"value": ""}},
-                     id="empty-object"),
+        pytest.param(
+            {"op": "replace", "path": MANAGER, "value": {"value": ""}},
+            id="empty-object",
+        ),
     ],
 )
 async def test_manager_is_removed_by_empty_value_or_remove(
@@ -134,7 +139,8 @@ async def test_manager_is_removed_by_a_value_filter(client, general_stack):
     boss, user = await _managed(client, general_stack)
 
     response = await patch(
-        client, f"Users/{user['id']}",
+        client,
+        f"Users/{user['id']}",
         {"op": "remove", "path": f'{MANAGER}[value eq "{boss["id"]}"]'},
     )
 
@@ -148,7 +154,8 @@ async def test_unknown_manager_id_is_400_and_changes_nothing(client, general_sta
     before = snapshot(general_stack.admin())
 
     response = await patch(
-        client, f"Users/{user['id']}",
+        client,
+        f"Users/{user['id']}",
         {"op": "Replace", "path": "title", "value": "Changed"},
         {"op": "Add", "path": MANAGER, "value": str(uuid.uuid4())},
     )

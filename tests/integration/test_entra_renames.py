@@ -85,7 +85,8 @@ async def test_manager_values_follow_a_renamed_manager(client, general_stack):
     boss = await create_user(client)
     report = await create_user(client)
     await patch(
-        client, f"Users/{report['id']}",
+        client,
+        f"Users/{report['id']}",
         {"op": "Add", "path": f"{ENTERPRISE}:manager", "value": boss["id"]},
     )
     new = f"boss.{tag()}@example.org"
@@ -105,8 +106,10 @@ async def test_rename_with_other_changes_applies_them_all(client, general_stack)
     new = f"renamed.{tag()}@example.org"
 
     response = await patch(
-        client, f"Users/{user['id']}",
-        _rename(new), {"op": "Replace", "path": "title", "value": "Moved"},
+        client,
+        f"Users/{user['id']}",
+        _rename(new),
+        {"op": "Replace", "path": "title", "value": "Moved"},
     )
 
     stored = entry(general_stack, user_dn(new))
@@ -135,7 +138,8 @@ async def test_rename_onto_another_username_is_409(client, general_stack):
     before = snapshot(general_stack.admin())
 
     response = await patch(
-        client, f"Users/{user['id']}",
+        client,
+        f"Users/{user['id']}",
         {"op": "Replace", "path": "title", "value": "Lost"},
         _rename(other["userName"]),
     )
@@ -168,7 +172,8 @@ async def test_group_rename_keeps_the_id_and_renames_the_dn(client, general_stac
     new = f"Renamed {tag()}"
 
     response = await patch(
-        client, f"Groups/{group['id']}",
+        client,
+        f"Groups/{group['id']}",
         {"op": "Replace", "path": "displayName", "value": new},
     )
 
@@ -186,7 +191,8 @@ async def test_group_rename_onto_another_group_is_409(client, general_stack):
     before = snapshot(general_stack.admin())
 
     response = await patch(
-        client, f"Groups/{group['id']}",
+        client,
+        f"Groups/{group['id']}",
         {"op": "Replace", "path": "displayName", "value": other["displayName"]},
     )
 
@@ -195,13 +201,14 @@ async def test_group_rename_onto_another_group_is_409(client, general_stack):
     assert snapshot(general_stack.admin()) == before
 
 
-async def test_a_username_with_dn_special_characters_round_trips(
-    client, general_stack
-):
+async def test_a_username_with_dn_special_characters_round_trips(client, general_stack):
     """RFC 4514 escaping: a userName with , + and = names its entry."""
     name = f"o'brien, jr+{tag()}=x@example.org"
-    body = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-            "userName": name, "displayName": "Special"}
+    body = {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": name,
+        "displayName": "Special",
+    }
 
     response = await client.post(f"{SCIM}/Users", data=json.dumps(body), headers=JSON)
 

@@ -98,7 +98,9 @@ async def list_body(client: TestClient, endpoint: str, **params: str) -> Any:
 
 
 async def _post(client: TestClient, endpoint: str, body: dict[str, Any]) -> Any:
-    response = await client.post(f"{SCIM}/{endpoint}", data=json.dumps(body), headers=JSON)
+    response = await client.post(
+        f"{SCIM}/{endpoint}", data=json.dumps(body), headers=JSON
+    )
     assert response.status == 201, await response.text()
     return await scim_body(response)
 

@@ -39,7 +39,9 @@ async def test_entra_user_post_is_201_with_what_was_stored(client, general_stack
     assert body["externalId"] == name
     assert body["active"] is True
     assert body["name"] == {
-        "formatted": f"User {name}", "familyName": name, "givenName": "User",
+        "formatted": f"User {name}",
+        "familyName": name,
+        "givenName": "User",
     }
     assert body[ENTERPRISE] == {"employeeNumber": "E1001", "department": "R&D"}
     assert body["emails"][0]["value"] == f"{name}@example.org"
@@ -60,8 +62,9 @@ async def test_the_id_is_stable_and_is_the_entry_uuid(client, general_stack):
     again = await read(client, f"Users/{user['id']}")
 
     conn = general_stack.admin()
-    conn.search(user_dn(user["userName"]), "(objectClass=*)", "BASE",
-                attributes=["entryUUID"])
+    conn.search(
+        user_dn(user["userName"]), "(objectClass=*)", "BASE", attributes=["entryUUID"]
+    )
     assert again["id"] == user["id"]
     assert str(conn.entries[0].entryUUID) == user["id"]
     assert response_location(again) == f"/scim/v2/Users/{user['id']}"
@@ -70,7 +73,7 @@ async def test_the_id_is_stable_and_is_the_entry_uuid(client, general_stack):
 def response_location(body: dict[str, Any]) -> str:
     """The path part of meta.location."""
     location: str = body["meta"]["location"]
-    return location[location.index("/scim/"):]
+    return location[location.index("/scim/") :]
 
 
 async def test_explicit_nulls_roles_and_unknown_attributes_are_ignored(

@@ -42,15 +42,24 @@ async def test_default_dialect_update_lands_as_sent(client, general_stack):
     user = await create_user(client)
 
     response = await patch(
-        client, f"Users/{user['id']}",
-        {"op": "Replace", "path": "emails[type eq \"work\"].value",
-         "value": "u1.new@example.org"},
+        client,
+        f"Users/{user['id']}",
+        {
+            "op": "Replace",
+            "path": 'emails[type eq "work"].value',
+            "value": "u1.new@example.org",
+        },
         {"op": "Replace", "path": "name.givenName", "value": "Usr"},
-        {"op": "Add", "path": "addresses[type eq \"work\"].formatted",
-         "value": "1 Example St"},
-        {"op": "Replace",
-         "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
-         "value": "Ops"},
+        {
+            "op": "Add",
+            "path": 'addresses[type eq "work"].formatted',
+            "value": "1 Example St",
+        },
+        {
+            "op": "Replace",
+            "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+            "value": "Ops",
+        },
     )
 
     body = await scim_body(response)
@@ -74,14 +83,21 @@ async def test_flag_dialect_pathless_replace_with_dotted_and_urn_keys(
     user = await create_user(client)
 
     response = await patch(
-        client, f"Users/{user['id']}",
-        {"op": "replace", "path": "emails[type eq \"work\"].value",
-         "value": "u1.new@example.org"},
-        {"op": "replace", "value": {
-            "displayName": "User One", "name.givenName": "Usr",
-            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber":
-                "E2002",
-        }},
+        client,
+        f"Users/{user['id']}",
+        {
+            "op": "replace",
+            "path": 'emails[type eq "work"].value',
+            "value": "u1.new@example.org",
+        },
+        {
+            "op": "replace",
+            "value": {
+                "displayName": "User One",
+                "name.givenName": "Usr",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber": "E2002",
+            },
+        },
     )
 
     body = await scim_body(response)
@@ -102,7 +118,8 @@ async def test_pathless_replace_with_a_nested_extension_object(client, general_s
     user = await create_user(client)
 
     response = await patch(
-        client, f"Users/{user['id']}",
+        client,
+        f"Users/{user['id']}",
         {"op": "replace", "value": {ENTERPRISE: {"department": "Sales"}}},
     )
 
@@ -131,7 +148,7 @@ async def test_op_is_read_in_any_case(client, general_stack, op):
 
 
 async def test_remove_in_capitals_deletes_the_attribute(client, general_stack):
-    """"REMOVE" is a remove: the LDAP attribute is deleted."""
+    """ "REMOVE" is a remove: the LDAP attribute is deleted."""
     user = await create_user(client)
 
     response = await patch(
@@ -148,13 +165,24 @@ async def test_remove_in_capitals_deletes_the_attribute(client, general_stack):
 @pytest.mark.parametrize(
     ("path", "value", "attribute", "expected"),
     [
-        ('emails[type eq "work"].value', "new@example.org", "mail",
-         {"emails": [{"type": "work", "value": "new@example.org"}]}),
-        ('addresses[type eq "work"].formatted', "2 Example Rd",
-         "physicalDeliveryOfficeName",
-         {"addresses": [{"type": "work", "formatted": "2 Example Rd"}]}),
-        ('phoneNumbers[type eq "mobile"].value', "+1 555 0100", "mobile",
-         {"phoneNumbers": [{"type": "mobile", "value": "+1 555 0100"}]}),
+        (
+            'emails[type eq "work"].value',
+            "new@example.org",
+            "mail",
+            {"emails": [{"type": "work", "value": "new@example.org"}]},
+        ),
+        (
+            'addresses[type eq "work"].formatted',
+            "2 Example Rd",
+            "physicalDeliveryOfficeName",
+            {"addresses": [{"type": "work", "formatted": "2 Example Rd"}]},
+        ),
+        (
+            'phoneNumbers[type eq "mobile"].value',
+            "+1 555 0100",
+            "mobile",
+            {"phoneNumbers": [{"type": "mobile", "value": "+1 555 0100"}]},
+        ),
     ],
 )
 @pytest.mark.parametrize("op", ["Add", "Replace"])
@@ -186,16 +214,20 @@ async def test_a_value_filter_matching_nothing_creates_the_typed_entry(
         (True, True, "FALSE"),
     ],
 )
-async def test_active_as_strings_or_booleans(client, general_stack, value, active, ldap):
+async def test_active_as_strings_or_booleans(
+    client, general_stack, value, active, ldap
+):
     """active takes "True"/"False" (default dialect) and booleans (flag)."""
     user = await create_user(client)
     await patch(
-        client, f"Users/{user['id']}",
+        client,
+        f"Users/{user['id']}",
         {"op": "Replace", "path": "active", "value": not active},
     )
 
     response = await patch(
-        client, f"Users/{user['id']}",
+        client,
+        f"Users/{user['id']}",
         {"op": "Replace", "path": "active", "value": value},
     )
 
@@ -229,12 +261,15 @@ async def test_empty_string_and_null_delete_the_ldap_attribute(
     user = await create_user(client)
 
     response = await patch(
-        client, f"Users/{user['id']}",
+        client,
+        f"Users/{user['id']}",
         {"op": "Replace", "path": "displayName", "value": cleared},
         {"op": "Replace", "path": 'emails[type eq "work"].value', "value": cleared},
-        {"op": "Replace",
-         "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
-         "value": cleared},
+        {
+            "op": "Replace",
+            "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+            "value": cleared,
+        },
     )
 
     body = await scim_body(response)
@@ -254,10 +289,16 @@ async def test_pathless_empty_values_delete_the_ldap_attributes(client, general_
     user = await create_user(client)
 
     response = await patch(
-        client, f"Users/{user['id']}",
-        {"op": "replace", "value": {
-            "title": "", "displayName": None, "name.givenName": "Kept",
-        }},
+        client,
+        f"Users/{user['id']}",
+        {
+            "op": "replace",
+            "value": {
+                "title": "",
+                "displayName": None,
+                "name.givenName": "Kept",
+            },
+        },
     )
 
     stored = entry(general_stack, user_dn(user["userName"]))
@@ -275,7 +316,8 @@ async def test_replace_on_name_with_a_partial_object_keeps_the_rest(
     user = await create_user(client)
 
     response = await patch(
-        client, f"Users/{user['id']}",
+        client,
+        f"Users/{user['id']}",
         {"op": "Replace", "path": "name", "value": {"givenName": "Only"}},
     )
 
@@ -316,7 +358,8 @@ async def test_user_patch_answers_200_with_the_resource_as_read(client):
     user = await create_user(client)
 
     response = await patch(
-        client, f"Users/{user['id']}",
+        client,
+        f"Users/{user['id']}",
         {"op": "Replace", "path": "title", "value": "Lead"},
     )
 
@@ -328,7 +371,8 @@ async def test_user_patch_answers_200_with_the_resource_as_read(client):
 async def test_patch_of_an_unknown_user_is_404(client):
     """A PATCH for an id the bridge never handed out: 404."""
     response = await patch(
-        client, f"Users/{uuid.uuid4()}",
+        client,
+        f"Users/{uuid.uuid4()}",
         {"op": "Replace", "path": "title", "value": "Ghost"},
     )
 

@@ -30,7 +30,8 @@ async def test_clearing_family_name_keeps_sn_by_fallback(client, general_stack):
     user = await create_user(client)
 
     response = await patch(
-        client, f"Users/{user['id']}",
+        client,
+        f"Users/{user['id']}",
         {"op": "Replace", "path": "name.familyName", "value": ""},
     )
 
@@ -45,12 +46,14 @@ async def test_a_family_name_sent_after_a_fallback_is_echoed(client, general_sta
     """Once Entra sends familyName, sn holds it and is no longer derived."""
     user = await create_user(client)
     await patch(
-        client, f"Users/{user['id']}",
+        client,
+        f"Users/{user['id']}",
         {"op": "Replace", "path": "name.familyName", "value": ""},
     )
 
     response = await patch(
-        client, f"Users/{user['id']}",
+        client,
+        f"Users/{user['id']}",
         {"op": "Add", "path": "name.familyName", "value": "Sent"},
     )
 
@@ -64,7 +67,9 @@ async def test_removing_name_derives_sn_and_cn(client, general_stack):
     """Remove on name: sn and cn fall back; the response has no name."""
     user = await create_user(client)
 
-    response = await patch(client, f"Users/{user['id']}", {"op": "Remove", "path": "name"})
+    response = await patch(
+        client, f"Users/{user['id']}", {"op": "Remove", "path": "name"}
+    )
 
     stored = _stored(general_stack, user)
     assert "name" not in await scim_body(response)
@@ -78,7 +83,8 @@ async def test_the_fallback_moves_on_when_its_source_is_cleared(client, general_
     user = await create_user(client)
 
     await patch(
-        client, f"Users/{user['id']}",
+        client,
+        f"Users/{user['id']}",
         {"op": "Remove", "path": "name"},
         {"op": "Replace", "path": "displayName", "value": ""},
     )
@@ -93,10 +99,17 @@ async def test_the_fallback_moves_on_when_its_source_is_cleared(client, general_
     ("path", "value", "attribute"),
     [
         ("displayName", "Zoë Ångström 日本", "displayName"),
-        ('addresses[type eq "work"].formatted', "1 Example St\nSpringfield",
-         "physicalDeliveryOfficeName"),
+        (
+            'addresses[type eq "work"].formatted',
+            "1 Example St\nSpringfield",
+            "physicalDeliveryOfficeName",
+        ),
         ("title", " Lead ", "title"),
-        ('phoneNumbers[type eq "fax"].value', "+1-555-0100", "facsimileTelephoneNumber"),
+        (
+            'phoneNumbers[type eq "fax"].value',
+            "+1-555-0100",
+            "facsimileTelephoneNumber",
+        ),
     ],
 )
 async def test_values_are_stored_and_echoed_unchanged(
@@ -105,7 +118,9 @@ async def test_values_are_stored_and_echoed_unchanged(
     """Unicode, line breaks, edge spaces and phone punctuation survive."""
     user = await create_user(client)
 
-    await patch(client, f"Users/{user['id']}", {"op": "Add", "path": path, "value": value})
+    await patch(
+        client, f"Users/{user['id']}", {"op": "Add", "path": path, "value": value}
+    )
 
     fetched = await read(client, f"Users/{user['id']}")
     stored = _stored(general_stack, user)
@@ -130,10 +145,14 @@ async def test_a_value_ldap_cannot_hold_is_400_and_changes_nothing(
     before = snapshot(general_stack.admin())
 
     response = await patch(
-        client, f"Users/{user['id']}",
+        client,
+        f"Users/{user['id']}",
         {"op": "Replace", "path": "title", "value": "Changed"},
-        {"op": "Replace", "path": 'emails[type eq "work"].value',
-         "value": "josé@example.org"},
+        {
+            "op": "Replace",
+            "path": 'emails[type eq "work"].value',
+            "value": "josé@example.org",
+        },
     )
 
     body = await scim_body(response)
@@ -147,7 +166,9 @@ async def test_removing_username_is_refused(client, general_stack):
     """The validator tries removing a required attribute: 400, kept."""
     user = await create_user(client)
 
-    response = await patch(client, f"Users/{user['id']}", {"op": "Remove", "path": "userName"})
+    response = await patch(
+        client, f"Users/{user['id']}", {"op": "Remove", "path": "userName"}
+    )
 
     stored = _stored(general_stack, user)
     assert response.status == 400

@@ -26,7 +26,7 @@ async def test_a_user_name_that_cannot_name_an_entry_is_refused(
     client,
     general_stack,
     user_name: str,
-    detail: str,  # noqa: ANN001
+    detail: str,
 ) -> None:
     """400 invalidValue with the reason, never a 503 the client would retry."""
     before = snapshot(general_stack.admin())
@@ -43,7 +43,7 @@ async def test_a_user_name_that_cannot_name_an_entry_is_refused(
     assert snapshot(general_stack.admin()) == before
 
 
-async def test_a_bad_patch_value_names_the_attribute_in_one_line(client) -> None:  # noqa: ANN001
+async def test_a_bad_patch_value_names_the_attribute_in_one_line(client) -> None:
     """No pydantic report in the detail: the attribute and the reason."""
     created = await client.post(
         f"{SCIM}/Users",
@@ -65,7 +65,7 @@ async def test_a_bad_patch_value_names_the_attribute_in_one_line(client) -> None
     )
 
 
-async def test_nan_is_not_json(client) -> None:  # noqa: ANN001
+async def test_nan_is_not_json(client) -> None:
     """Python's parser takes NaN; RFC 8259 JSON does not: invalidSyntax."""
     response = await client.post(
         f"{SCIM}/Users", data='{"userName": NaN}', headers=JSON
@@ -77,7 +77,7 @@ async def test_nan_is_not_json(client) -> None:  # noqa: ANN001
 
 async def test_an_audit_line_names_operation_dn_once_and_attribute_names(
     client,
-    caplog: pytest.LogCaptureFixture,  # noqa: ANN001
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """One audit record per write: operation, DN and attribute names only."""
     caplog.set_level(logging.INFO, logger="bridge.audit")

@@ -83,7 +83,9 @@ async def test_the_last_page_is_short_and_past_the_end_is_empty(
     assert (beyond["totalResults"], beyond["Resources"]) == (POPULATION, [])
 
 
-async def test_attributes_and_excluded_attributes_together_are_refused(client: TestClient) -> None:
+async def test_attributes_and_excluded_attributes_together_are_refused(
+    client: TestClient,
+) -> None:
     """The two projections are alternatives: 400 invalidValue, never a 500."""
     params = {"attributes": "id", "excludedAttributes": "title"}
 

@@ -8,7 +8,7 @@ from tests.support import JSON, SCIM
 CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
 
 
-async def _population(client, names: list[str]) -> str:  # noqa: ANN001
+async def _population(client, names: list[str]) -> str:
     tag = uuid.uuid4().hex[:8]
     for name in names:
         body = {
@@ -24,13 +24,13 @@ async def _population(client, names: list[str]) -> str:  # noqa: ANN001
     return tag
 
 
-async def _names(client, params: dict[str, str]) -> tuple[int, list[str]]:  # noqa: ANN001
+async def _names(client, params: dict[str, str]) -> tuple[int, list[str]]:
     response = await client.get(f"{SCIM}/Users", params=params)
     body = await response.json(content_type=None)
     return body["totalResults"], [item["displayName"] for item in body["Resources"]]
 
 
-async def test_sort_by_display_name_descending_ignores_case(client) -> None:  # noqa: ANN001
+async def test_sort_by_display_name_descending_ignores_case(client) -> None:
     """Directory String attributes sort with caseIgnoreOrderingMatch."""
     tag = await _population(client, ["carol", "Alice", "bob"])
 
@@ -46,7 +46,7 @@ async def test_sort_by_display_name_descending_ignores_case(client) -> None:  # 
     assert (total, names) == (3, ["carol", "bob", "Alice"])
 
 
-async def test_sorted_pages_are_windows_of_the_sorted_whole(client) -> None:  # noqa: ANN001
+async def test_sorted_pages_are_windows_of_the_sorted_whole(client) -> None:
     """startIndex and count cut the sorted result; totalResults counts all."""
     tag = await _population(client, ["d", "b", "e", "a", "c"])
 
@@ -63,7 +63,7 @@ async def test_sorted_pages_are_windows_of_the_sorted_whole(client) -> None:  # 
     assert (total, names) == (5, ["b", "c"])
 
 
-async def test_sort_by_an_attribute_without_ordering_is_refused(client) -> None:  # noqa: ANN001
+async def test_sort_by_an_attribute_without_ordering_is_refused(client) -> None:
     """mail (IA5) has no ordering rule to borrow: 400, not a silent order."""
     response = await client.get(f"{SCIM}/Users", params={"sortBy": "emails.value"})
 

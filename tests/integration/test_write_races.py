@@ -16,14 +16,14 @@ def _rename(name: str) -> dict:
     }
 
 
-async def _user(client) -> str:  # noqa: ANN001
+async def _user(client) -> str:
     body = {"schemas": [CORE], "userName": f"race-{uuid.uuid4().hex[:8]}"}
     return (
         await (await client.post(f"{SCIM}/Users", json=body)).json(content_type=None)
     )["id"]
 
 
-async def test_a_delete_racing_a_rename_deletes_the_user(client) -> None:  # noqa: ANN001
+async def test_a_delete_racing_a_rename_deletes_the_user(client) -> None:
     """DELETE never answers 404 for a user a racing rename just moved."""
     for _ in range(5):
         ident = await _user(client)
@@ -41,7 +41,7 @@ async def test_a_delete_racing_a_rename_deletes_the_user(client) -> None:  # noq
         assert after.status == 404
 
 
-async def test_concurrent_renames_of_one_user_all_land(client) -> None:  # noqa: ANN001
+async def test_concurrent_renames_of_one_user_all_land(client) -> None:
     """Ten renames at once: each answers 200; the user ends with one of them."""
     ident = await _user(client)
     names = [f"r{n}-{uuid.uuid4().hex[:8]}" for n in range(10)]

@@ -153,7 +153,9 @@ async def test_a_body_nested_to_the_limit_is_read(bridge: Client, token: str) ->
     as far as the search parameters, and is refused for its count."""
     body = '{"count": "ten", "x": ' + _nested(MAX_DEPTH - 1) + "}"
 
-    response = await bridge.post(f"{SCIM}/Users/.search", data=body, headers=_auth(token))
+    response = await bridge.post(
+        f"{SCIM}/Users/.search", data=body, headers=_auth(token)
+    )
 
     assert response.status == 400
     assert await _error(response) == {
@@ -215,7 +217,9 @@ async def test_a_write_to_a_discovery_endpoint_is_405_with_allow(
     bridge: Client, token: str, method: str, path: str
 ) -> None:
     """RFC 7644 §4: discovery endpoints are read-only; 405 says what is allowed."""
-    response = await bridge.request(method, f"{SCIM}{path}", data="{}", headers=_auth(token))
+    response = await bridge.request(
+        method, f"{SCIM}{path}", data="{}", headers=_auth(token)
+    )
 
     assert response.status == 405
     assert response.headers["Allow"] == "GET,HEAD"
@@ -248,7 +252,9 @@ async def test_an_unexpected_failure_is_a_500_without_internal_detail(
     """The client sees a generic 500; the traceback goes to the log only."""
     secret = new_token()
     client = await aiohttp_client(
-        _failing_app(RuntimeError(f"bind to ldap://db.internal failed, password {secret}"))
+        _failing_app(
+            RuntimeError(f"bind to ldap://db.internal failed, password {secret}")
+        )
     )
 
     with caplog.at_level(logging.ERROR, logger="bridge.web"):
@@ -262,5 +268,9 @@ async def test_an_unexpected_failure_is_a_500_without_internal_detail(
         "detail": "The bridge failed unexpectedly; the error is logged",
     }
     assert response.content_type == SCIM_JSON
-    assert (secret in text, "Traceback" in text, "db.internal" in text) == (False, False, False)
+    assert (secret in text, "Traceback" in text, "db.internal" in text) == (
+        False,
+        False,
+        False,
+    )
     assert [r.exc_info[0] for r in caplog.records if r.exc_info] == [RuntimeError]

@@ -31,12 +31,16 @@ SEARCH = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 
 async def _search(client: Client, path: str, **members: Any) -> tuple[int, Any]:
     body = {"schemas": [SEARCH], **members}
-    response = await client.post(f"{SCIM}{path}/.search", data=json.dumps(body), headers=JSON)
+    response = await client.post(
+        f"{SCIM}{path}/.search", data=json.dumps(body), headers=JSON
+    )
     return response.status, await scim_body(response)
 
 
 async def _post(client: Client, endpoint: str, body: dict[str, Any]) -> Any:
-    response = await client.post(f"{SCIM}/{endpoint}", data=json.dumps(body), headers=JSON)
+    response = await client.post(
+        f"{SCIM}/{endpoint}", data=json.dumps(body), headers=JSON
+    )
     assert response.status == 201, await response.text()
     return await scim_body(response)
 
@@ -44,18 +48,26 @@ async def _post(client: Client, endpoint: str, body: dict[str, Any]) -> Any:
 async def _pair(client: Client) -> tuple[str, Any, Any]:
     """A user and a group that share one new externalId."""
     shared = str(uuid.uuid4())
-    user = await _post(client, "Users", entra_user(f"u{tag()}") | {"externalId": shared})
-    group = await _post(client, "Groups", entra_group(f"G {tag()}") | {"externalId": shared})
+    user = await _post(
+        client, "Users", entra_user(f"u{tag()}") | {"externalId": shared}
+    )
+    group = await _post(
+        client, "Groups", entra_group(f"G {tag()}") | {"externalId": shared}
+    )
     return shared, user, group
 
 
-async def test_a_search_body_finds_what_the_same_get_query_finds(client: Client) -> None:
+async def test_a_search_body_finds_what_the_same_get_query_finds(
+    client: Client,
+) -> None:
     """POST /Users/.search takes filter and attributes as JSON members."""
     user = await create_user(client)
 
     status, body = await _search(
-        client, "/Users",
-        filter=f'userName eq "{user["userName"]}"', attributes=["userName"],
+        client,
+        "/Users",
+        filter=f'userName eq "{user["userName"]}"',
+        attributes=["userName"],
     )
 
     assert status == 200
@@ -89,7 +101,9 @@ async def test_a_root_search_pages_across_types(client: Client) -> None:
     assert (body["totalResults"], body["startIndex"]) == (2, 2)
 
 
-async def test_a_root_filter_on_a_user_attribute_selects_no_group(client: Client) -> None:
+async def test_a_root_filter_on_a_user_attribute_selects_no_group(
+    client: Client,
+) -> None:
     """Groups store no userName: such a filter selects users only."""
     user = await create_user(client)
 
@@ -103,10 +117,16 @@ async def test_a_root_filter_no_type_can_read_is_invalid_filter(client: Client) 
     """Only a filter that every type refuses is refused."""
     status, body = await _search(client, "", filter='nickName eq "x"')
 
-    assert (status, body["scimType"], body["schemas"]) == (400, "invalidFilter", [ERROR])
+    assert (status, body["scimType"], body["schemas"]) == (
+        400,
+        "invalidFilter",
+        [ERROR],
+    )
 
 
-async def test_a_search_body_of_another_message_is_invalid_syntax(client: Client) -> None:
+async def test_a_search_body_of_another_message_is_invalid_syntax(
+    client: Client,
+) -> None:
     """A resource posted to .search by mistake is not read as a query."""
     response = await client.post(
         f"{SCIM}/Users/.search", data=json.dumps(entra_user("x")), headers=JSON
@@ -116,7 +136,9 @@ async def test_a_search_body_of_another_message_is_invalid_syntax(client: Client
     assert (response.status, body["scimType"]) == (400, "invalidSyntax")
 
 
-async def test_search_members_of_the_wrong_type_are_invalid_syntax(client: Client) -> None:
+async def test_search_members_of_the_wrong_type_are_invalid_syntax(
+    client: Client,
+) -> None:
     """attributes is a list of names, count an integer (RFC 7644 §3.4.3)."""
     first, _ = await _search(client, "/Users", attributes="userName")
     second, body = await _search(client, "/Groups", count=True)
@@ -146,5 +168,6 @@ async def test_a_manager_carries_the_ref_of_the_user_it_names(client: Client) ->
 
     assert response.status == 200
     assert body[ENTERPRISE]["manager"] == {
-        "value": boss["id"], "$ref": boss["meta"]["location"],
+        "value": boss["id"],
+        "$ref": boss["meta"]["location"],
     }
