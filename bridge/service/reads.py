@@ -96,8 +96,14 @@ async def payloads_for(
 
 
 def wants_members(kind: ResourceKind, projection: Projection) -> bool:
-    """Whether member values must be read (never for excluded members)."""
-    return kind.mapping.members is not None and projection.wants("members")
+    """Whether member values must be read (never for excluded members).
+
+    A projection naming whole schemas (``attributes=urn:...:Group``) is
+    resolved by scim2-models when rendering: read the members for it.
+    """
+    if kind.mapping.members is None:
+        return False
+    return not projection.by_name or projection.wants("members")
 
 
 async def load_resource(

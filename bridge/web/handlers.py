@@ -8,7 +8,7 @@ from scim2_models import NotFoundException
 from ..config import Settings
 from ..errors import DirectoryUnavailable
 from ..scim import discovery
-from ..scim.query import projection_from
+from ..scim.query import Projection, projection_from
 from ..scim.schemas import ResourceKind
 from ..service import reads, writes
 from ..service.context import Backend
@@ -28,12 +28,18 @@ class ResourceHandlers:
         self.kind = kind
 
     def _respond(
-        self, payload: dict[str, Any], request: web.Request, status: int = 200
+        self,
+        payload: dict[str, Any],
+        request: web.Request,
+        projection: Projection,
+        status: int = 200,
     ) -> web.Response:
-        """The stored resource, projected as the request asks, with its ETag."""
-        shown = render_resource(
-            self.kind, payload, request, projection_from(request.query)
-        )
+        """The stored resource, projected as the request asks, with its ETag.
+
+        Writes read ``projection`` before they write: a request refused for
+        its query must change nothing.
+        """
+        shown = render_resource(self.kind, payload, request, projection)
         headers = etag(payload)
         if status == 201:
             headers["Location"] = payload["meta"]["location"]
@@ -50,24 +56,27 @@ class ResourceHandlers:
 
     async def get(self, request: web.Request) -> web.Response:
         """GET by id."""
+        projection = projection_from(request.query)
         payload, _ = await reads.load_resource(
             request.app[BACKEND],
             self.kind,
             request.match_info["id"],
             base_url(request),
-            projection_from(request.query),
+            projection,
         )
-        return self._respond(payload, request)
+        return self._respond(payload, request, projection)
 
     async def create(self, request: web.Request) -> web.Response:
         """POST: 201 with the stored resource and its Location."""
+        projection = projection_from(request.query)
         payload = await writes.create_resource(
             request.app[BACKEND], self.kind, await read_body(request), base_url(request)
         )
-        return self._respond(payload, request, 201)
+        return self._respond(payload, request, projection, 201)
 
     async def replace(self, request: web.Request) -> web.Response:
         """PUT: the resource becomes the body."""
+        projection = projection_from(request.query)
         body = await read_body(request)
         payload = await writes.replace_resource(
             request.app[BACKEND],
@@ -77,11 +86,12 @@ class ResourceHandlers:
             base_url(request),
             request.headers.get("If-Match"),
         )
-        return self._respond(payload, request)
+        return self._respond(payload, request, projection)
 
     async def patch(self, request: web.Request) -> web.Response:
         """PATCH: 200 with the resource, or 204 for groups when configured."""
         settings: Settings = request.app[SETTINGS]
+        projection = projection_from(request.query)
         body = await read_body(request)
         want_body = self.kind.name == "User" or settings.group_patch_status == 200
         payload = await writes.patch_resource(
@@ -96,7 +106,7 @@ class ResourceHandlers:
         )
         if payload is None:
             return web.Response(status=204)
-        return self._respond(payload, request)
+        return self._respond(payload, request, projection)
 
     async def delete(self, request: web.Request) -> web.Response:
         """DELETE: 204."""

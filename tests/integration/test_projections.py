@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import SCIM
+from tests.support import SCIM, Stack, snapshot
 
 CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -129,3 +129,40 @@ async def test_a_repeated_parameter_counts_every_value(
     assert "members" not in shown
     assert "meta" not in shown
     assert shown["displayName"] == group["displayName"]
+
+
+@READS
+async def test_a_whole_schema_projection_keeps_the_members(
+    client: Any, user: dict[str, Any], group: dict[str, Any], read: Read
+) -> None:
+    shown = await read(client, group, "attributes", GROUP)
+    assert shown["members"] == [{"value": user["id"], "$ref": user["meta"]["location"]}]
+    assert shown["displayName"] == group["displayName"]
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH"])
+async def test_a_write_with_both_projections_is_refused_before_it_writes(
+    client: Any, user: dict[str, Any], general_stack: Stack, method: str
+) -> None:
+    """Both parameters at once are a 400: and the write must not happen."""
+    both = {"attributes": "userName", "excludedAttributes": "emails"}
+    fresh = f"proj-{uuid.uuid4().hex[:10]}@example.org"
+    bodies = {
+        "POST": ("/Users", {"schemas": [CORE], "userName": fresh}),
+        "PUT": (f"/Users/{user['id']}", {"schemas": [CORE], "userName": fresh}),
+        "PATCH": (
+            f"/Users/{user['id']}",
+            {
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "replace", "path": "title", "value": "Late"}],
+            },
+        ),
+    }
+    path, body = bodies[method]
+    before = snapshot(general_stack.admin())
+
+    answer = await client.request(method, f"{SCIM}{path}", json=body, params=both)
+
+    assert answer.status == 400
+    assert (await answer.json(content_type=None))["scimType"] == "invalidValue"
+    assert snapshot(general_stack.admin()) == before
