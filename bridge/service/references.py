@@ -8,9 +8,12 @@ member and abort its whole run. So the bridge rewrites them itself, in the
 same request.
 """
 
+from collections.abc import Mapping
+
 from scim2_models import NotFoundException
 
 from ..directory.client import Change
+from ..errors import DirectoryUnavailable
 from ..mapping.filters import escape_filter_value
 from ..mapping.model import Kind
 from ..scim.schemas import ResourceKind
@@ -76,22 +79,45 @@ async def repoint_references(
         )
 
 
-async def drop_vanished_members(
-    backend: Backend, group_dn: str, added: list[str]
-) -> list[str]:
-    """Take back member values whose user was deleted while they were added.
+_FOLLOW_ROUNDS = 3
+"""Renames of one member chased in one request before giving up."""
 
-    A DELETE racing a member PATCH can remove the user after the PATCH
-    resolved its id, so the value lands on a missing entry. One search over
-    the values just added finds them; without a back link nothing else
-    would (the back-link path checks each user as it writes it). Returns
-    the values taken back.
+
+async def drop_vanished_members(
+    backend: Backend,
+    group_dn: str,
+    added: list[str],
+    ids: Mapping[str, str],
+) -> list[str]:
+    """Correct member values whose user moved or went while they were added.
+
+    A request resolves member ids to DNs, then writes the DNs. A DELETE in
+    between leaves a value naming no entry; a rename (a userName change)
+    leaves the old DN, which the rename's own repointing could not see yet.
+    One search over the values just added finds both; each missing DN's id
+    (``ids``: DN → id) is looked up again, so a renamed user is written
+    under its new DN and only a deleted one is taken back. Without a back
+    link nothing else would notice (the back-link path checks each user as
+    it writes it). Returns the values taken back for users that are gone.
     """
     members = backend.mapping.groups.members
     assert members is not None
-    gone = await backend.users.missing(added)
-    if gone:
+    taken_back: list[str] = []
+    current = added
+    for _ in range(_FOLLOW_ROUNDS):
+        gone = await backend.users.missing(current)
+        if not gone:
+            return taken_back
+        moved = await backend.users.dns_for_ids([ids[dn] for dn in gone if dn in ids])
         await apply_member_values(
-            backend.directory, group_dn, members.ldap, add=[], remove=gone
-        )
-    return gone
+            backend.directory, group_dn, members.ldap,
+            add=list(moved.values()), remove=gone,
+        )  # fmt: skip
+        taken_back += [dn for dn in gone if ids.get(dn) not in moved]
+        ids = {dn: ident for ident, dn in moved.items()}
+        current = list(moved.values())
+        if not current:
+            return taken_back
+    raise DirectoryUnavailable(
+        detail="A member's entry kept moving during the request; retry later"
+    )

@@ -143,7 +143,11 @@ async def create_resource(
     if member_dns and rmap.members is not None:
         # A user deleted since its id was resolved must not stay a member
         # (a dangling member aborts the records system's sync run).
-        gone = set(await _added_members(backend, kind, dn, list(member_dns.values())))
+        gone = set(
+            await _added_members(
+                backend, kind, dn, member_dns, list(member_dns.values())
+            )
+        )
         stored = [ident for ident, member in member_dns.items() if member not in gone]
 
     entry = Entry(dn, {**values, **operational})
@@ -236,50 +240,65 @@ async def _replace_once(
 
     dn = await _write(backend, kind, entry, new, if_match)
     if has_members:
-        await _replace_members(backend, kind, dn, entry, list(member_dns.values()))
+        await _replace_members(backend, kind, dn, entry, member_dns)
     return await _reread(backend, kind, ident, base_url)
 
 
 async def _replace_members(
-    backend: Backend, kind: ResourceKind, dn: str, entry: Entry, wanted: list[str]
+    backend: Backend,
+    kind: ResourceKind,
+    dn: str,
+    entry: Entry,
+    wanted: dict[str, str],
 ) -> None:
-    """Make the member list exactly ``wanted`` with value adds and deletes."""
+    """Make the member list exactly ``wanted`` (id → DN) with value adds
+    and deletes."""
     members = kind.mapping.members
     assert members is not None
     have = {dn_key(d): d for d in values_of(entry, members.ldap)}
-    want = {dn_key(d): d for d in wanted}
+    want = {dn_key(d): d for d in wanted.values()}
     add = [d for k, d in want.items() if k not in have]
     remove = [d for k, d in have.items() if k not in want]
-    await _change_members(backend, kind, dn, add, remove)
+    await _change_members(backend, kind, dn, wanted, add, remove)
 
 
 async def _change_members(
-    backend: Backend, kind: ResourceKind, dn: str, add: list[str], remove: list[str]
+    backend: Backend,
+    kind: ResourceKind,
+    dn: str,
+    resolved: dict[str, str],
+    add: list[str],
+    remove: list[str],
 ) -> None:
     members = kind.mapping.members
     assert members is not None
     await apply_member_values(
         backend.directory, dn, members.ldap, add=add, remove=remove
     )
-    await _added_members(backend, kind, dn, add, remove)
+    await _added_members(backend, kind, dn, resolved, add, remove)
 
 
 async def _added_members(
     backend: Backend,
     kind: ResourceKind,
     dn: str,
+    resolved: dict[str, str],
     add: list[str],
     remove: list[str] | None = None,
 ) -> list[str]:
     """After member values were written: back links, or the check that no
-    added user vanished meanwhile. Returns the added DNs taken back."""
+    added user moved or vanished meanwhile (``resolved``: the id → DN the
+    request looked up). Returns the added DNs taken back."""
     members = kind.mapping.members
     assert members is not None
     if members.back_link:
         return await set_back_links(
             backend.directory, members, dn, add=add, remove=remove or []
         )
-    return await drop_vanished_members(backend, dn, add) if add else []
+    if not add:
+        return []
+    ids = {member: ident for ident, member in resolved.items()}
+    return await drop_vanished_members(backend, dn, add, ids)
 
 
 async def _reread(
@@ -362,18 +381,16 @@ async def _apply_member_changes(
     member_dns: dict[str, str],
 ) -> None:
     if changes.replace is not None:
-        wanted = [member_dns[i] for i in changes.replace]
-        await _replace_members(
-            backend, kind, dn, entry, wanted + [member_dns[i] for i in changes.add]
-        )
+        wanted = {i: member_dns[i] for i in [*changes.replace, *changes.add]}
+        await _replace_members(backend, kind, dn, entry, wanted)
         return
     if changes.remove_all:
-        await _replace_members(backend, kind, dn, entry, [])
+        await _replace_members(backend, kind, dn, entry, {})
     removed = await backend.users.dns_for_ids(changes.remove) if changes.remove else {}
     add = [member_dns[i] for i in dict.fromkeys(changes.add)]
     remove = [removed[i] for i in dict.fromkeys(changes.remove) if i in removed]
     if add or remove:
-        await _change_members(backend, kind, dn, add, remove)
+        await _change_members(backend, kind, dn, member_dns, add, remove)
 
 
 async def _delete_once(

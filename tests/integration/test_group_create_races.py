@@ -89,3 +89,75 @@ async def test_a_member_deleted_while_its_group_is_created_is_not_kept(
     reread = await http.get(f"{SCIM}/Groups/{created['id']}", headers=headers)
     members = (await reread.json(content_type=None))["members"]
     assert sorted(m["value"] for m in members) == sorted(survivors)
+
+
+class _RenamesFirst(Directory):
+    """Renames one user just before the next write of member values."""
+
+    victim: tuple[str, str] | None = None
+    """(DN, new RDN)."""
+
+    async def _rename_victim(self) -> None:
+        if self.victim is not None:
+            (dn, rdn), self.victim = self.victim, None
+            await self.rename(dn, rdn)
+
+    async def add(self, dn: str, attributes: dict[str, list[str]]) -> Any:
+        if "member" in attributes:
+            await self._rename_victim()
+        return await super().add(dn, attributes)
+
+    async def modify_result(self, dn: str, changes: Any, *, permissive: bool) -> int:
+        if any(c.op == "add" and c.attribute == "member" for c in changes):
+            await self._rename_victim()
+        return await super().modify_result(dn, changes, permissive=permissive)
+
+
+@pytest.mark.parametrize("how", ["POST", "PATCH"])
+async def test_a_member_renamed_while_it_is_added_stays_a_member(
+    aiohttp_client: Any, general_stack: Stack, how: str
+) -> None:
+    """A userName change between the id lookup and the write: the group
+    must end with the user's new DN, not lose the member (found by a
+    newcomer racing renames against member adds)."""
+    token = new_token()
+    app, directory = general_stack.app_on(_RenamesFirst, token)
+    http = await aiohttp_client(app)
+    headers = {**JSON, "Authorization": f"Bearer {token}"}
+    name = f"mv-{uuid.uuid4().hex[:10]}"
+    body = {"schemas": [CORE], "userName": name}
+    answer = await http.post(f"{SCIM}/Users", json=body, headers=headers)
+    user = await answer.json(content_type=None)
+    people = general_stack.mapping.users.base
+    directory.victim = (f"uid={name},{people}", f"uid={name}-moved")
+
+    group = {"schemas": [GROUP], "displayName": f"mv-{uuid.uuid4().hex[:10]}"}
+    member = [{"value": user["id"]}]
+    if how == "POST":
+        group["members"] = member
+    answer = await http.post(f"{SCIM}/Groups", json=group, headers=headers)
+    created = await answer.json(content_type=None)
+    assert answer.status == 201, created
+    if how == "PATCH":
+        patch = {
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "add", "path": "members", "value": member}],
+        }
+        answer = await http.patch(
+            f"{SCIM}/Groups/{created['id']}", json=patch, headers=headers
+        )
+        assert answer.status == 204, await answer.text()
+
+    assert directory.victim is None  # the rename did happen in between
+    conn = general_stack.admin()
+    conn.search(
+        general_stack.mapping.groups.base,
+        f"(entryUUID={created['id']})",
+        attributes=["member"],
+    )
+    stored = [str(v).lower() for v in conn.entries[0].member.values]
+    assert stored == [f"uid={name}-moved,{people}".lower()]
+    if how == "POST":
+        assert [m["value"] for m in created["members"]] == [user["id"]]
+    reread = await http.get(f"{SCIM}/Groups/{created['id']}", headers=headers)
+    assert [m["value"] for m in (await reread.json())["members"]] == [user["id"]]
