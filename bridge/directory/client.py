@@ -298,12 +298,23 @@ class Directory:
         return result
 
     async def modify_result(
-        self, dn: str, changes: Sequence[Change], *, permissive: bool
+        self,
+        dn: str,
+        changes: Sequence[Change],
+        *,
+        permissive: bool,
+        assertion: str | None = None,
     ) -> int:
         """Apply changes and return the LDAP result code instead of raising
-        for 16 and 20 (members: absent or present values are "done")."""
+        for 16 and 20 (members: absent or present values are "done").
+
+        With an ``assertion`` (If-Match) the change is not repeated after a
+        broken link: it may have landed and moved the version already.
+        """
         request = _changes(changes)
         controls = [ctl.permissive_modify()] if permissive else []
+        if assertion is not None:
+            controls.append(ctl.assertion(assertion))
 
         def work(conn: Connection) -> int:
             with translated("modify"):
@@ -313,7 +324,7 @@ class Directory:
                 check_result(conn.result, operation="modify", dn=dn)
             return code
 
-        code = await self._pool.run(work, retry=True)
+        code = await self._pool.run(work, retry=assertion is None)
         if code == 0:
             _audit("modify", dn, request)
         return code

@@ -57,21 +57,38 @@ async def apply_member_values(
     *,
     add: list[str],
     remove: list[str],
+    assertion: str | None = None,
 ) -> None:
-    """Add and delete member DNs on a group, idempotently."""
+    """Add and delete member DNs on a group, idempotently.
+
+    ``assertion`` (an If-Match version) rides on the first modify: it checks
+    the version and moves it in one step, so of several requests naming
+    the same version only one gets through.
+    """
     if add:
         await directory.modify_result(
-            group_dn, [Change("add", attribute, tuple(add))], permissive=True
+            group_dn,
+            [Change("add", attribute, tuple(add))],
+            permissive=True,
+            assertion=assertion,
         )
+        assertion = None
     if remove:
-        await _delete_values(directory, group_dn, attribute, remove)
+        await _delete_values(directory, group_dn, attribute, remove, assertion)
 
 
 async def _delete_values(
-    directory: Directory, dn: str, attribute: str, values: list[str]
+    directory: Directory,
+    dn: str,
+    attribute: str,
+    values: list[str],
+    assertion: str | None = None,
 ) -> None:
     code = await directory.modify_result(
-        dn, [Change("delete", attribute, tuple(values))], permissive=False
+        dn,
+        [Change("delete", attribute, tuple(values))],
+        permissive=False,
+        assertion=assertion,
     )
     if code == 16 and len(values) > 1:
         # Some value was absent: the batch changed nothing, so delete one by

@@ -250,6 +250,7 @@ async def _replace_members(
     dn: str,
     entry: Entry,
     wanted: dict[str, str],
+    assertion: str | None = None,
 ) -> None:
     """Make the member list exactly ``wanted`` (id → DN) with value adds
     and deletes."""
@@ -259,7 +260,7 @@ async def _replace_members(
     want = {dn_key(d): d for d in wanted.values()}
     add = [d for k, d in want.items() if k not in have]
     remove = [d for k, d in have.items() if k not in want]
-    await _change_members(backend, kind, dn, wanted, add, remove)
+    await _change_members(backend, kind, dn, wanted, add, remove, assertion)
 
 
 async def _change_members(
@@ -269,12 +270,14 @@ async def _change_members(
     resolved: dict[str, str],
     add: list[str],
     remove: list[str],
+    assertion: str | None = None,
 ) -> None:
     members = kind.mapping.members
     assert members is not None
     await apply_member_values(
-        backend.directory, dn, members.ldap, add=add, remove=remove
-    )
+        backend.directory, dn, members.ldap, add=add, remove=remove,
+        assertion=assertion,
+    )  # fmt: skip
     await _added_members(backend, kind, dn, resolved, add, remove)
 
 
@@ -359,6 +362,7 @@ async def _patch_once(
     member_dns = await resolve_members(backend.users, named) if named else {}
 
     dn = entry.dn
+    assertion = None
     if rest:
         loaded = (await payloads_for(backend, kind, [entry], base_url, members=False))[
             0
@@ -367,8 +371,11 @@ async def _patch_once(
         dn = await _write(backend, kind, entry, new, if_match)
     else:
         check_version(entry, if_match)
+        assertion = assertion_for(if_match)
     if changes:
-        await _apply_member_changes(backend, kind, dn, entry, changes, member_dns)
+        await _apply_member_changes(
+            backend, kind, dn, entry, changes, member_dns, assertion
+        )
     return await _reread(backend, kind, ident, base_url) if want_body else None
 
 
@@ -379,18 +386,22 @@ async def _apply_member_changes(
     entry: Entry,
     changes: MemberChanges,
     member_dns: dict[str, str],
+    assertion: str | None,
 ) -> None:
+    """The member part of a PATCH; ``assertion`` (If-Match) goes with its
+    first write when no attribute modify carried it."""
     if changes.replace is not None:
         wanted = {i: member_dns[i] for i in [*changes.replace, *changes.add]}
-        await _replace_members(backend, kind, dn, entry, wanted)
+        await _replace_members(backend, kind, dn, entry, wanted, assertion)
         return
     if changes.remove_all:
-        await _replace_members(backend, kind, dn, entry, {})
+        await _replace_members(backend, kind, dn, entry, {}, assertion)
+        assertion = None
     removed = await backend.users.dns_for_ids(changes.remove) if changes.remove else {}
     add = [member_dns[i] for i in dict.fromkeys(changes.add)]
     remove = [removed[i] for i in dict.fromkeys(changes.remove) if i in removed]
     if add or remove:
-        await _change_members(backend, kind, dn, member_dns, add, remove)
+        await _change_members(backend, kind, dn, member_dns, add, remove, assertion)
 
 
 async def _delete_once(

@@ -209,6 +209,36 @@ async def test_concurrent_writes_with_one_if_match_have_one_winner(
     assert _ldap(module_stack, dn, ["title"]) == {"title": winners}
 
 
+async def test_concurrent_member_adds_with_one_if_match_have_one_winner(
+    http: TestClient, module_stack: Stack
+) -> None:
+    """Member PATCHes carry the If-Match version on their member write:
+    of ten naming the same version, one lands and nine are 412."""
+    group = await create_group(http, "one.member.winner")
+    users = [await create_user(http, f"member.winner.{n}") for n in range(10)]
+    current = group["meta"]["version"]
+    patches = [
+        send(
+            http,
+            "PATCH",
+            f"/Groups/{group['id']}",
+            patch_body(
+                {"op": "add", "path": "members", "value": [{"value": user["id"]}]}
+            ),
+            **{"If-Match": current},
+        )
+        for user in users
+    ]
+
+    responses = await asyncio.gather(*patches)
+
+    statuses = sorted(r.status for r in responses)
+    assert statuses[0] in (200, 204)
+    assert statuses[1:] == [412] * 9
+    shown = await send(http, "GET", f"/Groups/{group['id']}")
+    assert len((await shown.json())["members"]) == 1
+
+
 async def test_the_etag_follows_every_write_and_equals_meta_version(
     http: TestClient,
 ) -> None:

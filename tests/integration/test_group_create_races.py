@@ -107,10 +107,10 @@ class _RenamesFirst(Directory):
             await self._rename_victim()
         return await super().add(dn, attributes)
 
-    async def modify_result(self, dn: str, changes: Any, *, permissive: bool) -> int:
+    async def modify_result(self, dn: str, changes: Any, **options: Any) -> int:
         if any(c.op == "add" and c.attribute == "member" for c in changes):
             await self._rename_victim()
-        return await super().modify_result(dn, changes, permissive=permissive)
+        return await super().modify_result(dn, changes, **options)
 
 
 @pytest.mark.parametrize("how", ["POST", "PATCH"])
