@@ -192,8 +192,10 @@ async def _write(
     entry: Entry,
     new: LdapValues,
     if_match: str | None,
-) -> str:
-    """Apply a rename and the attribute changes; returns the (new) DN."""
+) -> tuple[str, bool]:
+    """Apply a rename and the attribute changes; returns the (new) DN, and
+    whether anything was written (the If-Match version is then spent: later
+    writes of the request cannot assert it)."""
     rmap = kind.mapping
     check_version(entry, if_match)
     check_immutable(rmap, entry, new)
@@ -216,7 +218,7 @@ async def _write(
             raise
     if renamed:
         await repoint_references(backend, kind, entry.dn, dn)
-    return dn
+    return dn, bool(changes) or renamed
 
 
 async def _replace_once(
@@ -238,9 +240,10 @@ async def _replace_once(
     new = await _ldap_values(backend, kind, payload)
     member_dns = await resolve_members(backend.users, wanted) if wanted else {}
 
-    dn = await _write(backend, kind, entry, new, if_match)
+    dn, wrote = await _write(backend, kind, entry, new, if_match)
     if has_members:
-        await _replace_members(backend, kind, dn, entry, member_dns)
+        assertion = None if wrote else assertion_for(if_match)
+        await _replace_members(backend, kind, dn, entry, member_dns, assertion)
     return await _reread(backend, kind, ident, base_url)
 
 
@@ -368,7 +371,8 @@ async def _patch_once(
             0
         ]
         new = await _ldap_values(backend, kind, _patched(kind, loaded, rest))
-        dn = await _write(backend, kind, entry, new, if_match)
+        dn, wrote = await _write(backend, kind, entry, new, if_match)
+        assertion = None if wrote else assertion_for(if_match)
     else:
         check_version(entry, if_match)
         assertion = assertion_for(if_match)
