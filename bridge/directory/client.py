@@ -30,7 +30,7 @@ from .deref import DEREF_OID, Dereferenced, deref_control, parse_deref
 from .errors import check_result, translated
 from .pool import ConnectionPool
 
-__all__ = ["Change", "Directory", "Entry", "SearchPage"]
+__all__ = ["Change", "Directory", "Entry", "SearchPage", "first_value"]
 
 audit = logging.getLogger("bridge.audit")
 log = logging.getLogger("bridge.directory")
@@ -53,11 +53,16 @@ class Entry:
 
     def first(self, name: str) -> str | None:
         """The first value of an attribute, names compared case-insensitively."""
-        lowered = name.lower()
-        for key, values in self.attrs.items():
-            if key.lower() == lowered and values:
-                return values[0]
-        return None
+        return first_value(self.attrs, name)
+
+
+def first_value(attrs: dict[str, list[str]], name: str) -> str | None:
+    """The first value of ``name`` in decoded attributes, case-insensitively."""
+    lowered = name.lower()
+    for key, values in attrs.items():
+        if key.lower() == lowered and values:
+            return values[0]
+    return None
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ __all__ = [
     "parse_list_query",
     "prepare",
     "render",
+    "top_name",
 ]
 
 # Old Entra samples send unquoted values (externalId eq jyoung): quote a bare
@@ -63,9 +64,11 @@ class Projection:
         still needs the attribute itself; including one needs it too.
         """
         lowered = name.lower()
-        if any(_top(a) == lowered and _whole(a) for a in self.excluded):
+        if any(top_name(a) == lowered and _whole(a) for a in self.excluded):
             return False
-        return not self.attributes or any(_top(a) == lowered for a in self.attributes)
+        return not self.attributes or any(
+            top_name(a) == lowered for a in self.attributes
+        )
 
 
 def _local(path: str) -> str:
@@ -73,7 +76,8 @@ def _local(path: str) -> str:
     return path.rsplit(":", 1)[-1] if path.lower().startswith("urn:") else path
 
 
-def _top(path: str) -> str:
+def top_name(path: str) -> str:
+    """The top-level attribute a path names, lower-cased, without its URN."""
     return _local(path).split(".", 1)[0].split("[", 1)[0].lower()
 
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from scim2_models import Returned, Schema
 
+from .query import top_name
+
 __all__ = ["Shape"]
 
 # Key order of scim2-models' dumps, kept so answers read the same.
@@ -67,7 +69,7 @@ class Shape:
         the common ones) excluded. Anything else is scim2-models' to read."""
         if attributes:
             return False
-        return all(_plain(name) and name.lower() in self._names for name in excluded)
+        return all(name.lower() in self._names for name in excluded)
 
     def qualify(self, names: tuple[str, ...]) -> tuple[str, ...]:
         """Bare names of extension attributes with their schema URN
@@ -76,7 +78,7 @@ class Shape:
         Core names, URN-qualified and unknown names are left as they are."""
         qualified = []
         for name in names:
-            top = name.split(".", 1)[0].split("[", 1)[0].lower()
+            top = top_name(name)
             urn = self._extension_names.get(top)
             if urn and ":" not in name and top not in self._names:
                 qualified.append(f"{urn}:{name}")
@@ -135,10 +137,6 @@ def _empty(value: Any) -> bool:
 
 def _hides(returned: Returned | None) -> bool:
     return returned in (Returned.never, Returned.request)
-
-
-def _plain(name: str) -> bool:
-    return bool(name) and not any(c in name for c in ".:[")
 
 
 def _without(value: Any, subs: set[str]) -> Any:

@@ -8,7 +8,7 @@ where slapd dereferences them (``bridge/directory/deref.py``).
 
 from collections.abc import Iterable
 
-from ..directory.client import Directory
+from ..directory.client import Directory, first_value
 from ..directory.deref import Dereferenced
 from ..mapping.convert import dn_key
 from ..mapping.filters import escape_filter_value
@@ -56,10 +56,7 @@ class References:
         for item in dereferenced:
             if item.attribute.lower() != attribute.lower():
                 continue
-            uuid = next(
-                (v[0] for k, v in item.attrs.items() if k.lower() == "entryuuid" and v),
-                None,
-            )
+            uuid = first_value(item.attrs, "entryUUID")
             if uuid and self._under_base(item.dn):
                 ids.append(uuid)
         return ids

@@ -95,7 +95,7 @@ async def test_flag_dialect_pathless_replace_with_dotted_and_urn_keys(
             "value": {
                 "displayName": "User One",
                 "name.givenName": "Usr",
-                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber": "E2002",
+                f"{ENTERPRISE}:employeeNumber": "E2002",
             },
         },
     )

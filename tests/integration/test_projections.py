@@ -30,11 +30,15 @@ async def _by_id(client: Any, made: dict[str, Any], param: str, value: str) -> A
     return await answer.json(content_type=None)
 
 
-async def _listed(client: Any, made: dict[str, Any], param: str, value: str) -> Any:
+def _finding(made: dict[str, Any]) -> tuple[str, str]:
+    """The endpoint and the filter that select exactly this resource."""
     if "userName" in made:
-        endpoint, query = "Users", f'userName eq "{made["userName"]}"'
-    else:
-        endpoint, query = "Groups", f'displayName eq "{made["displayName"]}"'
+        return "Users", f'userName eq "{made["userName"]}"'
+    return "Groups", f'displayName eq "{made["displayName"]}"'
+
+
+async def _listed(client: Any, made: dict[str, Any], param: str, value: str) -> Any:
+    endpoint, query = _finding(made)
     answer = await client.get(
         f"{SCIM}/{endpoint}", params={"filter": query, param: value}
     )
@@ -44,10 +48,7 @@ async def _listed(client: Any, made: dict[str, Any], param: str, value: str) -> 
 
 
 async def _searched(client: Any, made: dict[str, Any], param: str, value: str) -> Any:
-    if "userName" in made:
-        endpoint, query = "Users", f'userName eq "{made["userName"]}"'
-    else:
-        endpoint, query = "Groups", f'displayName eq "{made["displayName"]}"'
+    endpoint, query = _finding(made)
     body = {"schemas": [SEARCH], "filter": query, param: value.split(",")}
     answer = await client.post(f"{SCIM}/{endpoint}/.search", json=body)
     found = await answer.json(content_type=None)
