@@ -6,7 +6,11 @@ writer account): per user a search by ``uid`` then an add (with the RFC
 4527 post-read of ``entryUUID``, the id SCIM must answer with); per group a
 search by ``cn``, an add, and one permissive ``member`` value add per
 PATCH. It knows every DN already, so it needs none of the id lookups the
-bridge makes. :func:`replay_ldapmodify` is the floor: slapd's own C client
+bridge makes. With ``encoder="wire"`` it writes the requests as the bridge
+does (``bridge/directory/wire.py``) instead of through ldap3's pyasn1
+objects: the LDAP work as the bridge's own client side costs it, so the
+ratio against it is what the bridge adds on top. :func:`replay_ldapmodify`
+is the floor: slapd's own C client
 (``ldapmodify``, i.e. ``ldapadd``) loading the same entries and member
 values from LDIF, one process per worker, no searches.
 """
@@ -23,6 +27,7 @@ from typing import Any
 import ldap3
 
 from bridge.directory import controls as ctl
+from bridge.directory import wire
 from bridge.directory.client import OPERATIONAL
 from bridge.mapping.filters import escape_filter_value
 from bridge.service.context import object_filter, read_attributes
@@ -35,10 +40,14 @@ __all__ = ["DirectClient", "replay_direct", "replay_ldapmodify"]
 
 
 class DirectClient:
-    """One ldap3 connection per thread, bound as the bridge's account."""
+    """One ldap3 connection per thread, bound as the bridge's account;
+    requests encoded by ldap3 (``"ldap3"``) or as the bridge does (``"wire"``)."""
 
-    def __init__(self, slapd: LocalSlapd, account: ServiceAccount) -> None:
+    def __init__(
+        self, slapd: LocalSlapd, account: ServiceAccount, encoder: str = "ldap3"
+    ) -> None:
         """Prepare; connections open on first use in each thread."""
+        self._wire = encoder == "wire"
         host, port = slapd.uri.removeprefix("ldap://").split(":")
         self._server = ldap3.Server(host, port=int(port), get_info=ldap3.NONE)
         self._account = account
@@ -59,10 +68,45 @@ class DirectClient:
                 self._all.append(conn)
         return conn
 
+    def search(self, base: str, filter_text: str, attributes: list[str]) -> None:
+        """A subtree search of one page, as the bridge makes it."""
+        conn = self.connection()
+        if self._wire:
+            wire.search(conn, base, filter_text, ldap3.SUBTREE, attributes,
+                        [wire.paged(500, None)])  # fmt: skip
+            _check(conn)
+        else:
+            conn.search(base, filter_text, attributes=attributes, paged_size=500)
+
+    def add(self, dn: str, attributes: dict[str, list[str]]) -> None:
+        """An add with the post-read of the operational attributes."""
+        conn = self.connection()
+        controls = [ctl.post_read(OPERATIONAL)]
+        if self._wire:
+            wire.add(conn, dn, attributes, controls)
+            _check(conn)
+        else:
+            conn.add(dn, attributes=attributes, controls=controls)
+
+    def add_values(self, dn: str, attribute: str, values: list[str]) -> None:
+        """A permissive add of values to one attribute."""
+        conn = self.connection()
+        controls = [ctl.permissive_modify()]
+        if self._wire:
+            wire.modify(conn, dn, [("add", attribute, values)], controls)
+            _check(conn)
+        else:
+            conn.modify(dn, {attribute: [(ldap3.MODIFY_ADD, values)]}, controls=controls)
+
     def close(self) -> None:
         """Unbind every connection."""
         for conn in self._all:
             conn.unbind()
+
+
+def _check(conn: ldap3.Connection) -> None:
+    if conn.result["result"] != 0:
+        raise RuntimeError(f"LDAP operation failed: {conn.result}")
 
 
 def _in_threads(count: int, items: int, work: Callable[[int], None]) -> None:
@@ -87,39 +131,23 @@ def replay_direct(
     group_attrs = read_attributes(gmap, members=False)
 
     def user(index: int) -> None:
-        conn = client.connection()
         uid = escape_filter_value(population.user_name(index))
         with users.latencies.timed("search uid"):
-            conn.search(
-                umap.base, f"(&{object_filter(umap)}(uid={uid}))", attributes=user_attrs
-            )
+            client.search(umap.base, f"(&{object_filter(umap)}(uid={uid}))", user_attrs)
         with users.latencies.timed("add user"):
-            conn.add(
-                population.user_dn(index), attributes=population.user_ldap(index),
-                controls=[ctl.post_read(OPERATIONAL)],
-            )  # fmt: skip
+            client.add(population.user_dn(index), population.user_ldap(index))
 
     def group(index: int) -> None:
-        conn = client.connection()
         dn = population.group_dn(index)
         cn = escape_filter_value(population.group(index)["displayName"])
         with groups.latencies.timed("search cn"):
-            conn.search(
-                gmap.base, f"(&{object_filter(gmap)}(cn={cn}))", attributes=group_attrs
-            )
+            client.search(gmap.base, f"(&{object_filter(gmap)}(cn={cn}))", group_attrs)
         with groups.latencies.timed("add group"):
-            conn.add(
-                dn,
-                attributes=population.group_ldap(index, []),
-                controls=[ctl.post_read(OPERATIONAL)],
-            )
+            client.add(dn, population.group_ldap(index, []))
         members = [population.user_dn(u) for u in population.members_of(index)]
         for part in chunks(members, patch_size):
             with groups.latencies.timed("modify add member"):
-                conn.modify(
-                    dn, {member_attr: [(ldap3.MODIFY_ADD, part)]},
-                    controls=[ctl.permissive_modify()],
-                )  # fmt: skip
+                client.add_values(dn, member_attr, part)
 
     with users.clock():
         _in_threads(concurrency, population.users, user)

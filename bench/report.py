@@ -109,6 +109,19 @@ def _direct_rows(results: dict[str, Any]) -> list[Row]:
         ),
         Row("    bridge / ldapmodify floor", f"{bridge / floor['seconds']:.2f}"),
     ]
+    wired = results.get("direct_wire")
+    if wired:
+        rows += [
+            Row(
+                "2 same LDAP work, encoded as the bridge does",
+                f"{wired['seconds']:.1f} s (users {wired['users']['seconds']:.1f} s,"
+                f" groups {wired['groups']['seconds']:.1f} s)",
+            ),
+            Row(
+                "    bridge / that (what the bridge adds)",
+                f"{bridge / wired['seconds']:.2f}",
+            ),
+        ]
     users = results["settings"]["users"]
     bridge_cpu = results["bridge"]["users"]["cpu_seconds"]
     direct_cpu = direct["users"]["cpu_seconds"]
@@ -118,7 +131,12 @@ def _direct_rows(results: dict[str, Any]) -> list[Row]:
             f"bridge {_per(bridge_cpu, 'bridge', users)}"
             f" + slapd {_per(bridge_cpu, 'slapd', users)}"
             f" | ldap3 {_per(direct_cpu, 'client', users)}"
-            f" + slapd {_per(direct_cpu, 'slapd', users)}",
+            f" + slapd {_per(direct_cpu, 'slapd', users)}"
+            + (
+                f" | bridge's encoding {_per(wired['users']['cpu_seconds'], 'client', users)}"
+                if wired
+                else ""
+            ),
         )
     )
     return rows

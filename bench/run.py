@@ -249,11 +249,12 @@ def _direct(
     writer: ServiceAccount,
     population: Population,
     args: argparse.Namespace,
+    encoder: str,
 ) -> dict[str, Any]:
     with LocalSlapd(spec) as slapd:
         pids = {"slapd": slapd_pid(slapd)}
         users, groups = Phase("users", processes=pids), Phase("groups", processes=pids)
-        client = DirectClient(slapd, writer)
+        client = DirectClient(slapd, writer, encoder)
         try:
             replay_direct(
                 client, population, args.concurrency, args.patch_size, users, groups
@@ -345,7 +346,9 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         results["bridge"] = await _bridge_replay(spec, writer, keys, population, args)
         if "direct" in wanted:
             _step("ldap3 direct replay")
-            results["direct"] = _direct(spec, writer, population, args)
+            results["direct"] = _direct(spec, writer, population, args, "ldap3")
+            _step("direct replay, requests encoded as the bridge does")
+            results["direct_wire"] = _direct(spec, writer, population, args, "wire")
             _step("ldapmodify floor")
             results["ldapmodify"] = _floor(spec, writer, keys, population, args)
         if "reference" in wanted:

@@ -15,17 +15,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ldap3 import (
-    BASE,
-    MODIFY_ADD,
-    MODIFY_DELETE,
-    MODIFY_REPLACE,
-    SUBTREE,
-    Connection,
-)
+from ldap3 import BASE, SUBTREE, Connection
 
 from ..config import DirectorySettings
 from . import controls as ctl
+from . import wire
 from .deref import DEREF_OID, Dereferenced, deref_control, parse_deref
 from .errors import check_result, translated
 from .pool import ConnectionPool
@@ -36,8 +30,6 @@ audit = logging.getLogger("bridge.audit")
 log = logging.getLogger("bridge.directory")
 UNAVAILABLE_CRITICAL_EXTENSION = 12
 
-Control = tuple[str, bool, bytes | None]
-_OPS = {"add": MODIFY_ADD, "delete": MODIFY_DELETE, "replace": MODIFY_REPLACE}
 OPERATIONAL = ["entryUUID", "entryCSN", "createTimestamp", "modifyTimestamp", "entryDN"]
 
 
@@ -180,15 +172,15 @@ class Directory:
                 controls = plain + (
                     [deref_control(deref, ("entryUUID",))] if asked and deref else []
                 )
+                controls.append(wire.paged(page_size, cookie))
                 with translated("search"):
-                    conn.search(
+                    wire.search(
+                        conn,
                         base,
                         filter_text,
                         scope,
-                        attributes=list(attributes) or ["1.1"],
-                        paged_size=page_size,
-                        paged_cookie=cookie,
-                        controls=controls or None,
+                        list(attributes) or ["1.1"],
+                        controls,
                     )
                 code = conn.result.get("result")
                 if code == 32:
@@ -218,7 +210,7 @@ class Directory:
 
         def work(conn: Connection) -> Entry | None:
             with translated("search"):
-                conn.search(dn, "(objectClass=*)", BASE, attributes=list(attributes))
+                wire.search(conn, dn, "(objectClass=*)", BASE, list(attributes))
             if conn.result.get("result") == 32:
                 return None
             check_result(conn.result, operation="search", dn=dn)
@@ -244,12 +236,13 @@ class Directory:
                 ctl.vlv_request(offset=offset, before=0, after=max(count - 1, 0)),
             ]
             with translated("search"):
-                conn.search(
+                wire.search(
+                    conn,
                     base,
                     filter_text,
                     SUBTREE,
-                    attributes=list(attributes) or ["1.1"],
-                    controls=controls,
+                    list(attributes) or ["1.1"],
+                    controls,
                 )
             check_result(conn.result, operation="search", dn=base)
             raw = ctl.response_value(conn.result, ctl.VLV_RESPONSE_OID)
@@ -266,9 +259,7 @@ class Directory:
 
         def work(conn: Connection) -> dict[str, list[str]]:
             with translated("add"):
-                conn.add(
-                    dn, attributes=attributes, controls=[ctl.post_read(OPERATIONAL)]
-                )
+                wire.add(conn, dn, attributes, [ctl.post_read(OPERATIONAL)])
             check_result(conn.result, operation="add", dn=dn)
             return ctl.read_entry_from(conn.result, ctl.POST_READ_OID) or {}
 
@@ -286,7 +277,7 @@ class Directory:
     ) -> dict[str, list[str]]:
         """Apply changes as one LDAP modify; returns operational attributes."""
         request = _changes(changes)
-        controls: list[Control] = [ctl.post_read(OPERATIONAL)]
+        controls: list[ctl.Control] = [ctl.post_read(OPERATIONAL)]
         if assertion is not None:
             controls.append(ctl.assertion(assertion))
         if permissive:
@@ -294,12 +285,12 @@ class Directory:
 
         def work(conn: Connection) -> dict[str, list[str]]:
             with translated("modify"):
-                conn.modify(dn, request, controls=controls)
+                wire.modify(conn, dn, request, controls)
             check_result(conn.result, operation="modify", dn=dn)
             return ctl.read_entry_from(conn.result, ctl.POST_READ_OID) or {}
 
         result = await self._pool.run(work)
-        _audit("modify", dn, request)
+        _audit("modify", dn, [c.attribute for c in changes])
         return result
 
     async def modify_result(
@@ -323,7 +314,7 @@ class Directory:
 
         def work(conn: Connection) -> int:
             with translated("modify"):
-                conn.modify(dn, request, controls=controls)
+                wire.modify(conn, dn, request, controls)
             code = int(conn.result.get("result", 0))
             if code not in (16, 20):
                 check_result(conn.result, operation="modify", dn=dn)
@@ -331,7 +322,7 @@ class Directory:
 
         code = await self._pool.run(work, retry=assertion is None)
         if code == 0:
-            _audit("modify", dn, request)
+            _audit("modify", dn, [c.attribute for c in changes])
         return code
 
     async def rename(self, dn: str, new_rdn: str) -> None:
@@ -357,13 +348,8 @@ class Directory:
         _audit("delete", dn, [])
 
 
-def _changes(changes: Sequence[Change]) -> dict[str, list[tuple[Any, list[str]]]]:
-    request: dict[str, list[tuple[Any, list[str]]]] = {}
-    for change in changes:
-        request.setdefault(change.attribute, []).append(
-            (_OPS[change.op], list(change.values))
-        )
-    return request
+def _changes(changes: Sequence[Change]) -> list[wire.Modification]:
+    return [(change.op, change.attribute, change.values) for change in changes]
 
 
 def _cookie(result: dict[str, Any]) -> bytes | None:

@@ -21,12 +21,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, TypeAlias
 
-from ldap3.core.exceptions import LDAPInvalidFilterError
-from ldap3.operation.search import compile_filter, parse_filter
 from ldap3.protocol.rfc4527 import post_read_control, pre_read_control
 from pyasn1.codec.ber import decoder, encoder
 from pyasn1.error import PyAsn1Error
 from pyasn1.type import namedtype, tag, univ
+
+from .filters import compile_filter
 
 __all__ = [
     "ASSERTION_OID",
@@ -178,17 +178,11 @@ def permissive_modify() -> Control:
 def assertion(filter_text: str) -> Control:
     """Build the RFC 4528 assertion control for an RFC 4515 filter string.
 
-    The value is the RFC 4511 section 4.5.1 ``Filter``, compiled by ldap3's
-    own parser so that it matches what ldap3 sends in a search. The filter
-    must already be escaped. Raises ``ValueError`` for a malformed filter.
+    The value is the RFC 4511 section 4.5.1 ``Filter``, compiled as the
+    bridge's searches are. The filter must already be escaped. Raises
+    ``ValueError`` for a malformed filter.
     """
-    try:
-        root = parse_filter(filter_text, None, False, False, None, False)
-    except LDAPInvalidFilterError as error:
-        raise ValueError(f"invalid assertion filter: {error}") from error
-
-    # parse_filter wraps the filter in a ROOT node with exactly one child.
-    value = encoder.encode(compile_filter(root.elements[0]))
+    value = compile_filter(filter_text)
 
     # Critical: a server that does not know the control must then refuse
     # the write (RFC 4511 section 4.1.11) instead of applying it unchecked.

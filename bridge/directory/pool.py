@@ -152,6 +152,9 @@ class ConnectionPool:
             # ldap3 sets SO_RCVTIMEO from this, which takes whole seconds.
             receive_timeout=math.ceil(self._settings.operation_timeout),
             auto_range=False,
+            # A referral would have the bridge bind, with its password, to
+            # whatever host the answer names.
+            auto_referrals=False,
             return_empty_attributes=False,
         )
         try:
