@@ -12,7 +12,6 @@ translator escapes them either way).
         approxMatch [8] AVA, extensibleMatch [9] MatchingRuleAssertion }
 """
 
-import functools
 import re
 
 from .ber import OCTETS, SEQUENCE, tlv
@@ -136,12 +135,12 @@ class _Parser:
         return b"".join(out)
 
 
-@functools.lru_cache(maxsize=256)
 def compile_filter(text: str) -> bytes:
     """The BER ``Filter`` for an RFC 4515 string; ValueError when malformed.
 
     Strict where RFC 4515 is: no spaces between parts, ``(``, ``)``, ``*``
-    and ``\\`` escaped in values. Cached: the same few shapes recur.
+    and ``\\`` escaped in values. Not cached: a client's filter can hold
+    a megabyte, and compiling an ordinary one costs about 20 µs.
     """
     parser = _Parser(text)
     compiled = parser.filter()

@@ -6,6 +6,7 @@ send it, except where ldap3 departs from RFC 4515 (it strips the spaces
 around a value and cannot write the empty ``(&)``).
 """
 
+import tracemalloc
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -192,6 +193,21 @@ def test_a_value_keeps_the_spaces_around_it() -> None:
 
 def test_the_empty_and_and_or_are_rfc_4526_true_and_false() -> None:
     assert (compile_filter("(&)"), compile_filter("(|)")) == (b"\xa0\x00", b"\xa1\x00")
+
+
+def test_compiled_filters_are_not_kept() -> None:
+    """A client may send filters of a megabyte: none of them stays behind
+    (a cache of 256 compiled filters once held a gigabyte)."""
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for number in range(20):
+            compile_filter(f"(uid={number}{'x' * 500_000})")
+        retained = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+
+    assert retained < 100_000
 
 
 @pytest.mark.parametrize(
