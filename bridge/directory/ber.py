@@ -34,7 +34,8 @@ def tlv(tag: int, body: bytes) -> bytes:
 
 def integer(value: int, tag: int = INTEGER) -> bytes:
     """An INTEGER (or ENUMERATED) in the fewest two's-complement bytes."""
-    size = (value.bit_length() + 8) // 8  # one spare bit for the sign
+    magnitude = value if value >= 0 else ~value  # -128 fits one byte, 128 not
+    size = (magnitude.bit_length() + 8) // 8  # one spare bit for the sign
     return tlv(tag, value.to_bytes(size, "big", signed=True))
 
 

@@ -80,7 +80,7 @@ class _Parser:
             left = left[:-1]
         attribute = self.attribute(left)
         if tag is not None:
-            return tlv(tag, attribute + tlv(OCTETS, self.value(value)))
+            return tlv(tag, attribute + tlv(OCTETS, self.plain(value)))
         if value == "*":
             return tlv(_PRESENT, left.encode())
         if "*" not in value:
@@ -92,6 +92,8 @@ class _Parser:
         parts += [tlv(_ANY, self.value(piece)) for piece in pieces[1:-1] if piece]
         if pieces[-1]:
             parts.append(tlv(_FINAL, self.value(pieces[-1])))
+        if not parts:
+            raise self.fail("a substring filter needs a piece between its '*'s")
         return tlv(_SUBSTRINGS, attribute + tlv(SEQUENCE, b"".join(parts)))
 
     def extensible(self, left: str, value: str) -> bytes:
@@ -111,7 +113,7 @@ class _Parser:
         if attribute:
             self.attribute(attribute)
             body += tlv(_TYPE, attribute.encode())
-        body += tlv(_MATCH_VALUE, self.value(value))
+        body += tlv(_MATCH_VALUE, self.plain(value))
         if dn:
             body += tlv(_DN_ATTRIBUTES, b"\xff")
         return tlv(_EXTENSIBLE, body)
@@ -120,6 +122,12 @@ class _Parser:
         if not _ATTRIBUTE.match(name):
             raise self.fail(f"bad attribute description {name!r}")
         return tlv(OCTETS, name.encode())
+
+    def plain(self, value: str) -> bytes:
+        """A value where ``*`` has no meaning, so must be escaped."""
+        if "*" in value:
+            raise self.fail("'*' must be escaped in this value")
+        return self.value(value)
 
     def value(self, value: str) -> bytes:
         raw = value.encode("utf-8")

@@ -21,6 +21,7 @@ from ldap3.core.exceptions import (
     LDAPInvalidFilterError,
     LDAPSocketOpenError,
     LDAPSocketSendError,
+    communication_exception_factory,
 )
 
 from .ber import BOOLEAN, ENUMERATED, OCTETS, SEQUENCE, SET, integer, tlv
@@ -153,7 +154,10 @@ def send(
             conn.socket.sendall(message(message_id, operation, controls))
         except OSError as exc:
             conn.last_error = f"socket sending error: {exc}"
-            raise LDAPSocketSendError(conn.last_error) from exc
+            # As ldap3 raises it: its class mixed with the socket error's,
+            # so that a send timeout still shows as a TimeoutError.
+            mixed = communication_exception_factory(LDAPSocketSendError, exc)
+            raise mixed(conn.last_error) from exc
         if kind == "searchRequest":
             strategy.post_send_search(message_id)
         else:

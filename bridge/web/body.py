@@ -2,10 +2,15 @@
 
 import asyncio
 import json
+import re
 from typing import Any
 
 from aiohttp import web
-from scim2_models import InvalidSyntaxException, PayloadTooLargeException
+from scim2_models import (
+    InvalidSyntaxException,
+    InvalidValueException,
+    PayloadTooLargeException,
+)
 
 from ..errors import RequestTimeout, UnsupportedMediaType
 from .keys import SETTINGS
@@ -13,6 +18,7 @@ from .keys import SETTINGS
 __all__ = ["read_body", "read_json"]
 
 _ACCEPTED = {"application/scim+json", "application/json"}
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _too_deep(text: str, limit: int) -> bool:
@@ -79,11 +85,46 @@ async def read_json(
             detail=f"The JSON nests deeper than {max_depth} levels"
         )
     try:
-        return json.loads(text, parse_constant=_not_json)
+        body = json.loads(text, parse_constant=_not_json)
     except (json.JSONDecodeError, RecursionError) as exc:
         raise InvalidSyntaxException(
             detail=f"The body is not valid JSON: {exc}"
         ) from exc
+    if _SURROGATE_ESCAPE.search(text):
+        where = _lone_surrogate(body, "")
+        if where is not None:
+            raise InvalidValueException(
+                detail=f"{where or 'the body'}: not valid Unicode text (a \\u escape"
+                " names half of a UTF-16 surrogate pair)"
+            )
+    return body
+
+
+def _lone_surrogate(value: Any, path: str) -> str | None:
+    """Where a string holds a lone surrogate (JSON lets ``"\\ud800"``
+    through, and it has no UTF-8 form for LDAP), or None."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path
+        return None
+    if isinstance(value, list):
+        items = ((f"{path}[{n}]", item) for n, item in enumerate(value))
+    elif isinstance(value, dict):
+        items = (
+            (f"{path}.{key}" if path else key, item) for key, item in value.items()
+        )
+        for key in value:
+            if _lone_surrogate(key, path) is not None:
+                return f"an attribute name in {path}" if path else "an attribute name"
+    else:
+        return None
+    for where, item in items:
+        found = _lone_surrogate(item, where)
+        if found is not None:
+            return found
+    return None
 
 
 async def read_body(request: web.Request) -> dict[str, Any]:

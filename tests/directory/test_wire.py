@@ -22,7 +22,7 @@ from ldap3.protocol.rfc2696 import paged_search_control
 from ldap3.protocol.rfc4511 import LDAPMessage, MessageID, ProtocolOp
 from ldap3.utils.asn1 import encode
 
-from bridge.directory import wire
+from bridge.directory import ber, wire
 from bridge.directory.controls import assertion, post_read
 from bridge.directory.errors import Unreachable, translated
 from bridge.directory.filters import compile_filter
@@ -186,6 +186,20 @@ def test_controls_are_byte_for_byte_what_ldap3_sends(cookie: bytes | None) -> No
     assert ours == _ldap3_message("searchRequest", reference, expected)
 
 
+@given(st.integers(min_value=-(2**31), max_value=2**31 - 1))
+def test_integers_are_minimal_twos_complement(number: int) -> None:
+    """X.690 §8.3.2: the value, in bytes whose first nine bits are never
+    all equal (pyasn1 itself writes -128 in two)."""
+    encoded = ber.integer(number)
+    tag, size, body = encoded[0], encoded[1], encoded[2:]
+
+    assert (tag, size, int.from_bytes(body, "big", signed=True)) == (
+        2, len(body), number,
+    )  # fmt: skip
+    if len(body) > 1:
+        assert (body[0], body[1] >> 7) not in ((0, 0), (0xFF, 1))
+
+
 def test_a_value_keeps_the_spaces_around_it() -> None:
     """RFC 4515 has no insignificant spaces; ldap3 strips them."""
     assert compile_filter("(cn= a b )") == b"\xa3\x0b\x04\x02cn\x04\x05 a b "
@@ -230,6 +244,11 @@ def test_compiled_filters_are_not_kept() -> None:
         "(uid:bad rule:=x)",
         " (uid=x)",
         "(&(uid=x) )",
+        "(cn=**)",
+        "(cn>=a*b)",
+        "(cn<=*)",
+        "(cn~=a*)",
+        "(cn:caseExactMatch:=a*)",
     ],
 )
 def test_a_malformed_filter_is_refused(text: str) -> None:
@@ -283,6 +302,27 @@ def test_a_closed_connection_is_unreachable(bound: ldap3.Connection) -> None:
 
     with pytest.raises(Unreachable), translated("search"):
         wire.search(bound, "", "(objectClass=*)", ldap3.BASE, ["1.1"])
+
+
+class _StalledSocket:
+    def sendall(self, data: bytes) -> None:
+        raise TimeoutError("timed out")
+
+
+def test_a_send_that_times_out_is_reported_as_timed_out(
+    bound: ldap3.Connection,
+) -> None:
+    """The pool leaves a silent directory only for a timeout (a peer that
+    stopped reading fills the socket buffer, and sendall times out)."""
+    real = bound.socket
+    bound.socket = _StalledSocket()
+    try:
+        with pytest.raises(Unreachable) as caught, translated("modify"):
+            wire.modify(bound, "cn=x", [("add", "member", ["cn=y"])])
+    finally:
+        bound.socket = real
+
+    assert caught.value.timed_out is True
 
 
 async def test_a_malformed_filter_reaching_the_directory_is_a_bridge_failure(
