@@ -24,7 +24,7 @@ from .mapping.load import load_mapping
 from .mapping.model import Mapping
 from .slapd import schema_ldif_path
 from .web.app import create_app
-from .web.server import server_options
+from .web.server import cannot_listen, server_options
 
 __all__ = ["main"]
 
@@ -107,14 +107,19 @@ def _serve(args: argparse.Namespace) -> int:
     app = create_app(
         settings, mapping, tokens, lambda: Directory(settings.directory, password)
     )
-    web.run_app(
-        app,
-        host=settings.host,
-        port=settings.port,
-        access_log=None,
-        print=None,
-        **server_options(settings),
-    )
+    try:
+        web.run_app(
+            app,
+            host=settings.host,
+            port=settings.port,
+            access_log=None,
+            print=None,
+            **server_options(settings),
+        )
+    except OSError as exc:
+        where = (settings.host, settings.port)
+        hint = "choose another port, or stop what holds this one"
+        raise cannot_listen(source, "port", where, exc, hint) from exc
     return 0
 
 

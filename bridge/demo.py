@@ -23,7 +23,7 @@ from .mapping.model import Mapping
 from .slapd import LocalSlapd, ServiceAccount
 from .slapd.profile import spec_for_mapping
 from .web.app import create_app
-from .web.server import server_options
+from .web.server import cannot_listen, server_options
 
 __all__ = ["REPLAY", "replay_cycle", "run_demo"]
 
@@ -129,7 +129,14 @@ async def _run(profile: str, port: int, replay: bool, stop_after: bool) -> None:
         runner = web.AppRunner(app, access_log=None, **server_options(settings))
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            await runner.cleanup()
+            hint = "pass --port N (0 picks a free one)"
+            raise cannot_listen(
+                "demo", "--port", ("127.0.0.1", port), exc, hint
+            ) from exc
         bound = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         base_url = f"http://127.0.0.1:{bound}{settings.base_path}"
         _banner(

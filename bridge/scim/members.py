@@ -30,7 +30,9 @@ __all__ = ["MemberChanges", "split_member_operations"]
 
 @dataclass
 class MemberChanges:
-    """What a PATCH does to a group's members, in request order."""
+    """What a PATCH does to a group's members, folded in request order:
+    ``replace`` (or ``remove_all``) first, then ``add`` and ``remove``,
+    which never name one id twice."""
 
     add: list[str] = field(default_factory=list)
     remove: list[str] = field(default_factory=list)
@@ -86,7 +88,29 @@ def _is_members(path: str) -> bool:
     return head.split(".", 1)[0] == "members"
 
 
+def _add(changes: MemberChanges, ids: list[str]) -> None:
+    if changes.replace is not None:
+        changes.replace = list(dict.fromkeys([*changes.replace, *ids]))
+        return
+    added = set(ids)
+    changes.remove = [i for i in changes.remove if i not in added]
+    changes.add = list(dict.fromkeys([*changes.add, *ids]))
+
+
+def _remove(changes: MemberChanges, ids: list[str]) -> None:
+    gone = set(ids)
+    if changes.replace is not None:
+        changes.replace = [i for i in changes.replace if i not in gone]
+        return
+    changes.add = [i for i in changes.add if i not in gone]
+    if not changes.remove_all:  # after a remove-all there is nothing to take
+        changes.remove = list(dict.fromkeys([*changes.remove, *ids]))
+
+
 def _apply(changes: MemberChanges, op: str, path: str, value: Any) -> None:
+    """Fold one operation in: the later of an add and a remove of one id
+    wins (RFC 7644 §3.5.2 applies operations in order), and after a
+    replace or remove-all the list is the whole membership."""
     if "[" in path:
         if op != "remove":
             raise InvalidPathException(
@@ -95,18 +119,19 @@ def _apply(changes: MemberChanges, op: str, path: str, value: Any) -> None:
         parsed = Path(path).ast
         if not isinstance(parsed, ValuePath) or parsed.sub_attr is not None:
             raise InvalidPathException(detail=f"{path!r} is not a members selection")
-        changes.remove.extend(_filter_ids(parsed.val_filter))
+        _remove(changes, _filter_ids(parsed.val_filter))
     elif op == "add":
-        changes.add.extend(_ids(value))
+        _add(changes, _ids(value))
     elif op == "remove" and value is None:
         changes.remove_all = True
+        changes.replace = None
         changes.add.clear()
         changes.remove.clear()
     elif op == "remove":
         # Entra's default dialect: the value list selects what goes.
-        changes.remove.extend(_ids(value))
+        _remove(changes, _ids(value))
     else:
-        changes.replace = _ids(value) if value else []
+        changes.replace = list(dict.fromkeys(_ids(value))) if value else []
         changes.add.clear()
         changes.remove.clear()
 

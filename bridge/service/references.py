@@ -14,6 +14,7 @@ from scim2_models import NotFoundException
 
 from ..directory.client import Change
 from ..errors import DirectoryUnavailable
+from ..mapping.convert import dn_key
 from ..mapping.filters import escape_filter_value
 from ..mapping.model import Kind
 from ..scim.schemas import ResourceKind
@@ -33,17 +34,34 @@ async def _holders(backend: Backend, base: str, attribute: str, dn: str) -> list
 async def _repoint(
     backend: Backend, base: str, attribute: str, old_dn: str, new_dn: str | None
 ) -> None:
+    respelled = new_dn is not None and dn_key(new_dn) == dn_key(old_dn)
     for holder in await _holders(backend, base, attribute, old_dn):
         try:
-            await apply_member_values(
-                backend.directory,
-                holder,
-                attribute,
-                add=[new_dn] if new_dn else [],
-                remove=[old_dn],
-            )
+            if respelled:
+                await _respell(backend, holder, attribute, old_dn, new_dn or "")
+            else:
+                await apply_member_values(
+                    backend.directory,
+                    holder,
+                    attribute,
+                    add=[new_dn] if new_dn else [],
+                    remove=[old_dn],
+                )
         except NotFoundException:
             pass  # the holder went meanwhile: nothing left to repair there
+
+
+async def _respell(
+    backend: Backend, holder: str, attribute: str, old_dn: str, new_dn: str
+) -> None:
+    """A rename that changed only the case of a name: to slapd the two DNs
+    are one value, so adding the new one would do nothing and deleting the
+    old one would then drop the membership. One modify deletes, then adds."""
+    await backend.directory.modify_result(
+        holder,
+        [Change("delete", attribute, (old_dn,)), Change("add", attribute, (new_dn,))],
+        permissive=True,
+    )  # 16: the value went meanwhile, so there is nothing to respell
 
 
 async def _repoint_manager(backend: Backend, old_dn: str, new_dn: str | None) -> None:

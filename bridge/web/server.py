@@ -5,11 +5,13 @@ the tests prove are the ones users get.
 """
 
 import logging
+import os
 from typing import Any
 
 from aiohttp.http_exceptions import HttpProcessingError
 
 from ..config import Settings
+from ..errors import ConfigError
 
 __all__ = ["server_options"]
 
@@ -55,3 +57,14 @@ def server_options(settings: Settings) -> dict[str, Any]:
         "keepalive_timeout": settings.limits.request_timeout,
         "logger": _http_logger(),
     }
+
+
+def cannot_listen(
+    source: str, key: str, where: tuple[str, int], exc: OSError, hint: str
+) -> ConfigError:
+    """The start-up error for a socket the bridge cannot bind (most often
+    a port another process holds), instead of a traceback."""
+    host, port = where
+    # asyncio rewords the error around the address; the errno says it plainly.
+    reason = os.strerror(exc.errno) if exc.errno else str(exc)
+    return ConfigError(source, key, f"cannot listen on {host}:{port}: {reason}; {hint}")

@@ -2,6 +2,9 @@
 start, whenever the bridge cannot do its job."""
 
 import secrets
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -221,3 +224,56 @@ def test_a_bind_password_file_loses_only_its_final_line_break(
 def _problems(stderr: str) -> list[str]:
     """Lines of stderr other than the audit lines of check's probe write."""
     return [line for line in stderr.splitlines() if " bridge.audit " not in line]
+
+
+@pytest.fixture
+def held_port() -> Iterator[int]:
+    """A port another process listens on."""
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    yield holder.getsockname()[1]
+    holder.close()
+
+
+def test_a_port_in_use_stops_serve_with_a_clear_message(
+    module_stack: Stack, tmp_path: Path, held_port: int
+) -> None:
+    """Exit 2 and one line naming the address, not a traceback."""
+    config = write_config(tmp_path, module_stack, port=held_port)
+    env = cli_env(tokens=new_token(), password=module_stack.writer.password)
+
+    done = run_cli(config, env, "serve")
+
+    assert done.returncode == 2
+    assert (
+        f"scim-ldap-bridge: configuration error: {config}: port: cannot listen on"
+        f" 127.0.0.1:{held_port}: Address already in use; choose another port"
+    ) in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_port_in_use_stops_the_demo_with_a_clear_message(held_port: int) -> None:
+    """The demo names the way out (--port), and its slapd is stopped."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bridge.cli",
+            "demo",
+            "--port",
+            str(held_port),
+            "--exit",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 2
+    assert (
+        f"configuration error: demo: --port: cannot listen on 127.0.0.1:{held_port}:"
+        " Address already in use; pass --port N (0 picks a free one)"
+    ) in done.stderr
+    assert "Traceback" not in done.stderr

@@ -218,3 +218,23 @@ async def test_a_username_with_dn_special_characters_round_trips(client, general
     assert (await read(client, f"Users/{created['id']}"))["userName"] == name
     found = await list_body(client, "Users", filter=f'userName eq "{name}"')
     assert [u["id"] for u in found["Resources"]] == [created["id"]]
+
+
+async def test_a_case_only_rename_keeps_every_membership(client, general_stack):
+    """uid ignores case, so the old and the new DN are one value to slapd:
+    the groups must keep the member (they once lost it: the add was a
+    no-op and the delete of the old spelling then removed it), spelled as
+    the entry is now named."""
+    user = await create_user(client, f"case.only.{tag()}@example.org")
+    group = await create_group(client)
+    await add_members(client, group["id"], user["id"])
+    new = user["userName"].upper()
+
+    response = await patch(client, f"Users/{user['id']}", _rename(new))
+
+    stored = entry(general_stack, group_dn(group["displayName"]))
+    fetched = await read(client, f"Groups/{group['id']}")
+    assert response.status == 200
+    assert stored is not None
+    assert stored["member"] == [user_dn(new)]
+    assert [m["value"] for m in fetched["members"]] == [user["id"]]
