@@ -1,17 +1,16 @@
 """The bridge's busiest LDAP requests, written as BER and sent on ldap3's link.
 
 Per request ldap3 builds a tree of pyasn1 objects, encodes it, then decodes
-it again for its own bookkeeping; profiled under an Entra-like load that is
-a third of the bridge's CPU time, more than everything the bridge does
-itself. Search, add and modify are therefore written here (RFC 4511 §4.5,
+it again for its own bookkeeping; profiled under an Entra-like load that
+was over a third of the bridge's CPU time. Search, add and modify are therefore written here (RFC 4511 §4.5,
 §4.6, §4.7) and handed to ldap3's connection, which still owns the socket,
 TLS, the bind, message ids, reading and decoding the responses (ldap3's
 fast decoder, not pyasn1) and its timeouts. Bind, rename, delete and the
 root DSE read are rare and stay on ldap3's own calls.
 
 The bytes are ldap3's for every request the bridge makes, except that a
-value keeps its surrounding spaces; ``tests/test_wire.py`` checks both
-against ldap3 and slapd.
+filter value keeps its surrounding spaces and ``(&)`` can be written;
+``tests/directory/test_wire.py`` checks both against ldap3 and slapd.
 """
 
 from collections.abc import Mapping, Sequence
