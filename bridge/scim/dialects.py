@@ -132,6 +132,7 @@ def _pathless(op: str, value: Any) -> list[dict[str, Any]]:
         )
     kept: dict[str, Any] = {}
     cleared: list[dict[str, Any]] = []
+    filtered: list[dict[str, Any]] = []
     for key, item in value.items():
         if key.lower() == _ENTERPRISE and isinstance(item, dict):
             sub_kept, sub_cleared = _split_extension(op, key, item)
@@ -140,6 +141,10 @@ def _pathless(op: str, value: Any) -> list[dict[str, Any]]:
             cleared.extend(sub_cleared)
         elif _is_clear(item):
             cleared.append({"op": "remove", "path": key})
+        elif "[" in key:
+            # A value-path key (emails[type eq "work"].value) names what a
+            # path would: scim2-models would ignore it inside a value.
+            filtered.append({"op": op, "path": key, "value": item})
         elif _is_manager(key) and isinstance(item, str):
             kept[key] = {"value": item}
         elif key.lower() == "members":
@@ -147,7 +152,7 @@ def _pathless(op: str, value: Any) -> list[dict[str, Any]]:
         else:
             kept[key] = item
     head = [{"op": op, "value": kept}] if kept else []
-    return head + cleared
+    return head + filtered + cleared
 
 
 def _split_extension(

@@ -113,6 +113,57 @@ async def test_flag_dialect_pathless_replace_with_dotted_and_urn_keys(
     assert stored["mail"] == ["u1.new@example.org"]
 
 
+async def test_pathless_replace_with_value_path_keys(client, general_stack):
+    """Keys that are filtered paths are applied like their own operations
+    (they were once dropped with a 200); a cleared one is removed."""
+    user = await create_user(client)
+    await patch(
+        client,
+        f"Users/{user['id']}",
+        {"op": "add", "path": 'phoneNumbers[type eq "work"].value', "value": "+1 1"},
+    )
+    before = entry(general_stack, user_dn(user["userName"]))
+    assert before is not None
+    assert before["telephoneNumber"] == ["+1 1"]
+
+    response = await patch(
+        client,
+        f"Users/{user['id']}",
+        {
+            "op": "replace",
+            "value": {
+                'emails[type eq "work"].value': "moved@example.org",
+                'phoneNumbers[type eq "mobile"].value': "+1 555 0100",
+                'phoneNumbers[type eq "work"].value': None,
+                "displayName": "Changed",
+            },
+        },
+    )
+
+    body = await scim_body(response)
+    stored = entry(general_stack, user_dn(user["userName"]))
+    assert response.status == 200, body
+    assert stored is not None
+    assert stored["mail"] == ["moved@example.org"]
+    assert stored["mobile"] == ["+1 555 0100"]
+    assert "telephoneNumber" not in stored
+    assert stored["displayName"] == ["Changed"]
+    assert body["phoneNumbers"] == [{"type": "mobile", "value": "+1 555 0100"}]
+
+
+async def test_a_malformed_value_path_key_is_an_invalid_path(client, general_stack):
+    user = await create_user(client)
+
+    response = await patch(
+        client,
+        f"Users/{user['id']}",
+        {"op": "replace", "value": {"emails[type eq": "x@example.org"}},
+    )
+
+    body = await scim_body(response)
+    assert (response.status, body.get("scimType")) == (400, "invalidPath")
+
+
 async def test_pathless_replace_with_a_nested_extension_object(client, general_stack):
     """Other IdPs nest the extension under its URN in a path-less value."""
     user = await create_user(client)
