@@ -25,11 +25,10 @@ _EQUAL, _SUBSTRINGS, _GREATER, _LESS, _PRESENT, _APPROX, _EXTENSIBLE = (
 _INITIAL, _ANY, _FINAL = 0x80, 0x81, 0x82
 _RULE, _TYPE, _MATCH_VALUE, _DN_ATTRIBUTES = 0x81, 0x82, 0x83, 0x84
 
-# RFC 4512 §2.5: a descr or numericoid, then options.
-_ATTRIBUTE = re.compile(
-    r"(?:[A-Za-z][A-Za-z0-9-]*|[0-9]+(?:\.[0-9]+)+)(?:;[A-Za-z0-9-]+)*\Z"
-)
-_RULE_ID = re.compile(r"(?:[A-Za-z][A-Za-z0-9-]*|[0-9]+(?:\.[0-9]+)+)\Z")
+# RFC 4512 §1.4: a descr or a numericoid; attribute descriptions add options.
+_OID = r"(?:[A-Za-z][A-Za-z0-9-]*|[0-9]+(?:\.[0-9]+)+)"
+_ATTRIBUTE = re.compile(_OID + r"(?:;[A-Za-z0-9-]+)*\Z")
+_RULE_ID = re.compile(_OID + r"\Z")
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 
 

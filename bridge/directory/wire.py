@@ -2,10 +2,11 @@
 
 Per request ldap3 builds a tree of pyasn1 objects, encodes it, then decodes
 it again for its own bookkeeping; profiled under an Entra-like load that
-was over a third of the bridge's CPU time. Search, add and modify are therefore written here (RFC 4511 §4.5,
-§4.6, §4.7) and handed to ldap3's connection, which still owns the socket,
-TLS, the bind, message ids, reading and decoding the responses (ldap3's
-fast decoder, not pyasn1) and its timeouts. Bind, rename, delete and the
+was over a third of the bridge's CPU time. Search, add and modify are
+therefore written here (RFC 4511 §4.5, §4.6, §4.7) and handed to ldap3's
+connection, which still owns the socket, TLS, the bind, message ids,
+reading and decoding the responses (ldap3's fast decoder, not pyasn1) and
+its timeouts. Bind, rename, delete and the
 root DSE read are rare and stay on ldap3's own calls.
 
 The bytes are ldap3's for every request the bridge makes, except that a
@@ -155,7 +156,9 @@ def send(
             conn.last_error = f"socket sending error: {exc}"
             # As ldap3 raises it: its class mixed with the socket error's,
             # so that a send timeout still shows as a TimeoutError.
-            mixed = communication_exception_factory(LDAPSocketSendError, exc)
+            mixed = communication_exception_factory(  # type: ignore[no-untyped-call]
+                LDAPSocketSendError, exc
+            )
             raise mixed(conn.last_error) from exc
         if kind == "searchRequest":
             strategy.post_send_search(message_id)

@@ -34,11 +34,12 @@ async def _holders(backend: Backend, base: str, attribute: str, dn: str) -> list
 async def _repoint(
     backend: Backend, base: str, attribute: str, old_dn: str, new_dn: str | None
 ) -> None:
-    respelled = new_dn is not None and dn_key(new_dn) == dn_key(old_dn)
+    # A case-only rename: to slapd the new DN is the old value respelled.
+    respelled = new_dn if new_dn and dn_key(new_dn) == dn_key(old_dn) else None
     for holder in await _holders(backend, base, attribute, old_dn):
         try:
-            if respelled:
-                await _respell(backend, holder, attribute, old_dn, new_dn or "")
+            if respelled is not None:
+                await _respell(backend, holder, attribute, old_dn, respelled)
             else:
                 await apply_member_values(
                     backend.directory,

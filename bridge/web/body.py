@@ -104,27 +104,30 @@ def _lone_surrogate(value: Any, path: str) -> str | None:
     """Where a string holds a lone surrogate (JSON lets ``"\\ud800"``
     through, and it has no UTF-8 form for LDAP), or None."""
     if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return path
-        return None
+        return None if _encodes(value) else path
     if isinstance(value, list):
-        items = ((f"{path}[{n}]", item) for n, item in enumerate(value))
+        inner = [(f"{path}[{n}]", item) for n, item in enumerate(value)]
     elif isinstance(value, dict):
-        items = (
-            (f"{path}.{key}" if path else key, item) for key, item in value.items()
-        )
-        for key in value:
-            if _lone_surrogate(key, path) is not None:
+        inner = []
+        for key, item in value.items():
+            if not _encodes(key):
                 return f"an attribute name in {path}" if path else "an attribute name"
+            inner.append((f"{path}.{key}" if path else key, item))
     else:
         return None
-    for where, item in items:
+    for where, item in inner:
         found = _lone_surrogate(item, where)
         if found is not None:
             return found
     return None
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 async def read_body(request: web.Request) -> dict[str, Any]:
