@@ -96,7 +96,9 @@ class DirectClient:
             wire.modify(conn, dn, [("add", attribute, values)], controls)
             _check(conn)
         else:
-            conn.modify(dn, {attribute: [(ldap3.MODIFY_ADD, values)]}, controls=controls)
+            conn.modify(
+                dn, {attribute: [(ldap3.MODIFY_ADD, values)]}, controls=controls
+            )
 
     def close(self) -> None:
         """Unbind every connection."""

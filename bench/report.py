@@ -209,6 +209,26 @@ def _scale_rows(results: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def _allocator_rows(results: dict[str, Any]) -> list[Row]:
+    block = results["allocator"]
+    sizes = block["settings"]
+    rows = [
+        Row(
+            f"  slapd add 1 member, {sizes['small_group']} / {sizes['big_group']:,}"
+            f" members, before / after {sizes['member_reads']} reads with members",
+            "",
+        )
+    ]
+    for name in ("glibc", "jemalloc"):
+        figures = [
+            f"{block[f'{name} small {when}']['p50_ms']:.2f}"
+            f" / {block[f'{name} big {when}']['p50_ms']:.2f} ms"
+            for when in ("before", "after")
+        ]
+        rows.append(Row(f"    {name} malloc", f"p50 {figures[0]}, then {figures[1]}"))
+    return rows
+
+
 def rows(results: dict[str, Any]) -> list[Row]:
     """Every row of the table, in the order of the issue's list."""
     found = _replay_rows(results)
@@ -216,6 +236,8 @@ def rows(results: dict[str, Any]) -> list[Row]:
         found += _direct_rows(results)
     if "scale" in results:
         found += _scale_rows(results)
+    if "allocator" in results:
+        found += _allocator_rows(results)
     memory = results["bridge"]["memory_kib"]
     peak = memory["VmHWM"] / 1024
     users = results["settings"]["users"]

@@ -17,7 +17,11 @@ and every server listens on 127.0.0.1 only:
 3. and 4. size independence, on a directory filled with ``slapadd``
    (:mod:`bench.scale`);
 5. the bridge's peak resident memory during the replay of step 1;
-6. scim2-server in memory (``bench.reference``) replays the users.
+6. scim2-server in memory (``bench.reference``) replays the users;
+
+and, beside them, slapd's member adds on glibc's malloc and on jemalloc,
+before and after reads of the big group with its members
+(:mod:`bench.allocator`).
 
 See ``docs/benchmarks.md`` for figures and their reading.
 """
@@ -38,6 +42,7 @@ from bridge.mapping.model import Mapping
 from bridge.slapd import LocalSlapd, ServiceAccount, SlapdSpec
 from bridge.slapd.profile import spec_for_mapping
 
+from .allocator import measure_allocators
 from .client import ScimClient, replay_groups, replay_users, session
 from .direct import DirectClient, replay_direct, replay_ldapmodify
 from .processes import (
@@ -121,7 +126,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=["replay", "direct", "scale", "reference"],
+        choices=["replay", "direct", "scale", "reference", "allocator"],
         help="run only these (the replay always runs)",
     )
     parser.add_argument(
@@ -308,10 +313,8 @@ async def _reference(
     }
 
 
-async def _scale(
-    spec: SlapdSpec, writer: ServiceAccount, keys: Secrets, args: argparse.Namespace
-) -> dict[str, Any]:
-    settings = ScaleSettings(
+def _scale_settings(args: argparse.Namespace) -> ScaleSettings:
+    return ScaleSettings(
         large_users=args.scale_users,
         mid_users=min(args.mid_users, args.scale_users),
         big_group=args.big_group,
@@ -320,6 +323,12 @@ async def _scale(
         group_reads=50 if args.quick else 200,
         pool_size=args.pool_size,
     )
+
+
+async def _scale(
+    spec: SlapdSpec, writer: ServiceAccount, keys: Secrets, args: argparse.Namespace
+) -> dict[str, Any]:
+    settings = _scale_settings(args)
     with LocalSlapd(spec) as small, LocalSlapd(spec) as mid, LocalSlapd(spec) as large:
         return await measure_scale(
             {"small": small, "mid": mid, "large": large}, writer, keys, settings
@@ -335,7 +344,7 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
     spec, writer = _spec(mapping)
     population = _population(mapping, args)
     keys = Secrets.create()
-    wanted = set(args.only or ["direct", "scale", "reference"])
+    wanted = set(args.only or ["direct", "scale", "reference", "allocator"])
     results: dict[str, Any] = {
         "settings": {
             k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()
@@ -359,6 +368,11 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
                 f"size independence: {args.scale_users} users, {args.big_group}-member group"
             )
             results["scale"] = await _scale(spec, writer, keys, args)
+        if "allocator" in wanted:
+            _step(f"slapd's malloc: {args.big_group}-member group, glibc and jemalloc")
+            results["allocator"] = measure_allocators(
+                spec, writer, keys.root, _scale_settings(args)
+            )
     except BaseException:
         _show_logs(keys)
         raise

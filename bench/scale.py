@@ -41,7 +41,14 @@ from .processes import Secrets, start_bridge
 from .stats import Latencies, summary
 from .workload import Population, ldif_entry, patch_body, user_filter_path
 
-__all__ = ["ScaleSettings", "measure_scale"]
+__all__ = [
+    "Loaded",
+    "ScaleSettings",
+    "group_record",
+    "measure_scale",
+    "slapadd",
+    "user_records",
+]
 
 
 @dataclass(frozen=True)
@@ -65,7 +72,7 @@ class ScaleSettings:
 
 
 @dataclass
-class _Loaded:
+class Loaded:
     """What is in the directory: users' ids and the two groups' ids."""
 
     population: Population
@@ -73,7 +80,7 @@ class _Loaded:
     group_ids: dict[str, str] = field(default_factory=dict)
 
 
-def _slapadd(slapd: LocalSlapd, records: list[str], folder: Path, name: str) -> None:
+def slapadd(slapd: LocalSlapd, records: list[str], folder: Path, name: str) -> None:
     """Stop slapd, load LDIF records offline, start it again."""
     path = folder / f"{name}.ldif"
     path.write_text("".join(records), encoding="utf-8")
@@ -95,7 +102,7 @@ def _slapadd(slapd: LocalSlapd, records: list[str], folder: Path, name: str) -> 
     path.unlink()
 
 
-def _user_records(loaded: _Loaded, start: int, stop: int) -> list[str]:
+def user_records(loaded: Loaded, start: int, stop: int) -> list[str]:
     pop = loaded.population
     return [
         ldif_entry(pop.user_dn(i), pop.user_ldap(i), {"entryUUID": loaded.user_ids[i]})
@@ -103,7 +110,7 @@ def _user_records(loaded: _Loaded, start: int, stop: int) -> list[str]:
     ]
 
 
-def _group_record(loaded: _Loaded, name: str, index: int, size: int) -> str:
+def group_record(loaded: Loaded, name: str, index: int, size: int) -> str:
     pop = loaded.population
     ident = str(uuid.uuid4())
     loaded.group_ids[name] = ident
@@ -114,7 +121,7 @@ def _group_record(loaded: _Loaded, name: str, index: int, size: int) -> str:
 
 
 async def _lookups(
-    clients: dict[str, ScimClient], loaded: _Loaded, sizes: dict[str, int], count: int
+    clients: dict[str, ScimClient], loaded: Loaded, sizes: dict[str, int], count: int
 ) -> dict[str, Any]:
     """Existence GETs of random users, alternating between the directories."""
     chooser = random.Random(count)
@@ -131,7 +138,7 @@ async def _lookups(
 
 
 async def _group_ops(
-    client: ScimClient, loaded: _Loaded, settings: ScaleSettings
+    client: ScimClient, loaded: Loaded, settings: ScaleSettings
 ) -> dict[str, Any]:
     latencies = Latencies()
     # New members come from the top of the population, in no group yet.
@@ -145,17 +152,24 @@ async def _group_ops(
         for name in ("small", "big"):
             path = f"/Groups/{loaded.group_ids[name]}?excludedAttributes=members"
             await client.call(latencies, f"read {name}", "GET", path, None, 200)
+    return latencies.report()
+
+
+async def _member_reads(
+    client: ScimClient, loaded: Loaded, settings: ScaleSettings
+) -> dict[str, Any]:
+    latencies = Latencies()
     for _ in range(settings.member_reads):
         path = f"/Groups/{loaded.group_ids['big']}"
         found = await client.call(latencies, "members big", "GET", path, None, 200)
         assert len(found["members"]) >= settings.big_group, len(found["members"])
-    return latencies.report()
+    return {"members big": summary(latencies.samples["members big"])}
 
 
 def _direct_lookups(
     slapds: dict[str, LocalSlapd],
     writer: ServiceAccount,
-    loaded: _Loaded,
+    loaded: Loaded,
     sizes: dict[str, int],
     count: int,
 ) -> dict[str, Any]:
@@ -189,7 +203,7 @@ def _direct_lookups(
 
 
 def _direct_group_ops(
-    slapd: LocalSlapd, writer: ServiceAccount, loaded: _Loaded, settings: ScaleSettings
+    slapd: LocalSlapd, writer: ServiceAccount, loaded: Loaded, settings: ScaleSettings
 ) -> dict[str, Any]:
     pop = loaded.population
     gmap = pop.mapping.groups
@@ -214,18 +228,37 @@ def _direct_group_ops(
                         ldap3.BASE,
                         attributes=read_attributes(gmap, members=False),
                     )
-        # The bridge's read with members: the entry and the member ids, one
-        # search with the dereference control.
-        for _ in range(settings.member_reads):
-            with latencies.timed("members big"):
-                conn.search(
-                    dns["big"], "(objectClass=*)", ldap3.BASE,
-                    attributes=read_attributes(gmap, members=True),
-                    controls=[deref_control(gmap.members.ldap, ("entryUUID",))],
-                )  # fmt: skip
     finally:
         direct.close()
     return latencies.report()
+
+
+def read_with_members(conn: ldap3.Connection, dn: str, loaded: Loaded) -> None:
+    """The bridge's read of a group with its members: the entry and the
+    member ids in one search, with the dereference control."""
+    gmap = loaded.population.mapping.groups
+    assert gmap.members is not None
+    conn.search(
+        dn, "(objectClass=*)", ldap3.BASE,
+        attributes=read_attributes(gmap, members=True),
+        controls=[deref_control(gmap.members.ldap, ("entryUUID",))],
+    )  # fmt: skip
+
+
+def _direct_member_reads(
+    slapd: LocalSlapd, writer: ServiceAccount, loaded: Loaded, settings: ScaleSettings
+) -> dict[str, Any]:
+    direct = DirectClient(slapd, writer)
+    latencies = Latencies()
+    try:
+        for _ in range(settings.member_reads):
+            with latencies.timed("members big"):
+                read_with_members(
+                    direct.connection(), loaded.population.group_dn(1), loaded
+                )
+    finally:
+        direct.close()
+    return {"members big": summary(latencies.samples["members big"])}
 
 
 def _ratio(report: dict[str, Any], big: str, small: str) -> float:
@@ -243,7 +276,7 @@ async def measure_scale(
     population = Population(
         load_mapping("inetorgperson"), settings.large_users, prefix="scale"
     )
-    loaded = _Loaded(
+    loaded = Loaded(
         population, [str(uuid.uuid4()) for _ in range(settings.large_users)]
     )
     sizes = {
@@ -252,11 +285,11 @@ async def measure_scale(
         "large": settings.large_users,
     }
     for name, slapd in slapds.items():
-        records = _user_records(loaded, 0, sizes[name])
+        records = user_records(loaded, 0, sizes[name])
         if name == "large":
-            records.append(_group_record(loaded, "small", 0, settings.small_group))
-            records.append(_group_record(loaded, "big", 1, settings.big_group))
-        _slapadd(slapd, records, keys.root, name)
+            records.append(group_record(loaded, "small", 0, settings.small_group))
+            records.append(group_record(loaded, "big", 1, settings.big_group))
+        slapadd(slapd, records, keys.root, name)
         del records
     result: dict[str, Any] = {"settings": settings.__dict__}
     with ExitStack() as stack:
@@ -278,13 +311,22 @@ async def measure_scale(
             result["groups_bridge"] = await _group_ops(
                 clients["large"], loaded, settings
             )
+            result["groups_direct"] = _direct_group_ops(
+                slapds["large"], writer, loaded, settings
+            )
+            # Reads with members last: dereferencing 50,000 members leaves
+            # slapd's heap in a state that slowed later writes (with glibc's
+            # malloc), which would tilt whichever side came after them.
+            result["groups_bridge"] |= await _member_reads(
+                clients["large"], loaded, settings
+            )
+            result["groups_direct"] |= _direct_member_reads(
+                slapds["large"], writer, loaded, settings
+            )
     for name in slapds:
         result[f"lookup_{name}"] = found[name]
     result["lookup_direct"] = _direct_lookups(
         slapds, writer, loaded, sizes, settings.lookups
-    )
-    result["groups_direct"] = _direct_group_ops(
-        slapds["large"], writer, loaded, settings
     )
     result["lookup_ratio"] = round(
         result["lookup_large"]["p50_ms"] / result["lookup_small"]["p50_ms"], 3

@@ -11,8 +11,10 @@ are missing.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
+import os
 import secrets
 import shutil
 import signal
@@ -38,6 +40,7 @@ from bridge.slapd.tools import (
     find_tools,
     free_port_pair,
     log_tail,
+    preload_for,
     run,
     succeeds,
 )
@@ -51,6 +54,12 @@ _STOP_GRACE = 10.0
 
 _PORT_ATTEMPTS = 3
 """A free port can be taken by someone else before slapd binds it."""
+
+ALLOCATOR = "jemalloc"
+"""slapd's malloc when installed. back-mdb copies every value of an entry on
+each modify; after a group read with dereferenced members (50,000 member
+lookups) glibc's malloc made those copies, and every later write, several
+times slower, jemalloc not (docs/benchmarks.md, "slapd's allocator")."""
 
 
 class LocalSlapd:
@@ -70,8 +79,10 @@ class LocalSlapd:
         *,
         log_level: str = "none",
         start_timeout: float = 15.0,
+        allocator: str | None = ALLOCATOR,
     ) -> None:
-        """Prepare, but do not start; ``log_level`` is slapd's ``-d`` value."""
+        """Prepare, but do not start; ``log_level`` is slapd's ``-d`` value,
+        ``allocator`` the malloc library slapd runs with (None: glibc's)."""
         address = ipaddress.ip_address(host)
         if address.version != 4 or not address.is_loopback:
             raise ValueError(f"LocalSlapd only listens on IPv4 loopback, not {host}")
@@ -79,6 +90,7 @@ class LocalSlapd:
         self._host = host
         self._log_level = log_level
         self._start_timeout = start_timeout
+        self._allocator = allocator
         self._owns_workdir = workdir is None
         self._workdir = workdir
         self._root_password = secrets.token_urlsafe(24)
@@ -255,11 +267,21 @@ class LocalSlapd:
         ]  # fmt: skip
         with layout.log_file.open("ab") as log:
             self._process = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=log, stderr=log
-            )
+                command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                env=self._environment(),
+            )  # fmt: skip
         _children.remember(self._process)
         self._wait_until_ready(layout, tools.ldapsearch)
         logger.info("slapd started", extra={"uri": self.uri, "pid": self._process.pid})
+
+    def _environment(self) -> dict[str, str]:
+        env = {key: value for key, value in os.environ.items() if key != "LD_PRELOAD"}
+        library = preload_for(self._allocator)
+        if library is not None:
+            env["LD_PRELOAD"] = library
+        elif self._allocator is not None:
+            _warn_missing(self._allocator)
+        return env
 
     def _listen_urls(self) -> list[str]:
         urls = [self.uri + "/"]
@@ -294,6 +316,11 @@ class LocalSlapd:
             raise SlapdError("slapd is not running")
         assert self._process is not None
         self._process.send_signal(signum)
+
+
+@functools.cache
+def _warn_missing(allocator: str) -> None:
+    logger.warning("slapd runs with glibc's malloc: %s is not installed", allocator)
 
 
 def _write_private(path: Path, text: str) -> None:

@@ -7,6 +7,7 @@ of slapd's log in errors.
 
 from __future__ import annotations
 
+import ctypes.util
 import os
 import shutil
 import socket
@@ -22,6 +23,7 @@ __all__ = [
     "find_tools",
     "free_port_pair",
     "log_tail",
+    "preload_for",
     "run",
     "succeeds",
 ]
@@ -70,6 +72,19 @@ def find_tools() -> Tools:
             f"install the Debian packages {' and '.join(packages)}"
         )
     return Tools(**{name: str(path) for name, path in found.items()})
+
+
+def preload_for(allocator: str | None) -> str | None:
+    """The library to preload into slapd for ``allocator``, or None.
+
+    None stands for glibc's malloc, and is also the answer when the
+    allocator's library is not installed (Debian: ``libjemalloc2``).
+    """
+    if allocator is None:
+        return None
+    # The soname, as ld.so's cache knows it; LD_PRELOAD resolves a name
+    # without a slash the way it resolves any library, on every multiarch.
+    return ctypes.util.find_library(allocator)
 
 
 def run(command: Sequence[str], cwd: Path) -> None:

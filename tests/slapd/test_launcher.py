@@ -15,6 +15,7 @@ from ldap3 import MODIFY_ADD, MODIFY_DELETE, MODIFY_REPLACE, SUBTREE, Connection
 from ldap3.core.exceptions import LDAPSocketOpenError
 
 from bridge.slapd import LocalSlapd, SlapdError, TlsFiles, launcher, tools
+from bridge.slapd.layout import Layout
 
 from .support import GROUPS, PEOPLE, bridge_spec, connect, person
 
@@ -55,6 +56,25 @@ def test_start_serves_and_stop_releases_the_port() -> None:
     with pytest.raises(LDAPSocketOpenError):
         connect(server.uri)
     server.close()
+
+
+def _mapped_libraries(server: LocalSlapd) -> str:
+    pid = Layout.inside(server.workdir).pid_file.read_text().strip()
+    return Path(f"/proc/{pid}/maps").read_text()
+
+
+def test_slapd_runs_with_jemalloc_and_none_means_glibc(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The default allocator is loaded into slapd (./dev installs it); with
+    None, slapd runs on glibc's malloc even where the caller preloads one."""
+    with LocalSlapd(bridge_spec()) as server:
+        assert "libjemalloc" in _mapped_libraries(server)
+
+    monkeypatch.setenv("LD_PRELOAD", tools.preload_for(launcher.ALLOCATOR) or "")
+    with LocalSlapd(bridge_spec(), allocator=None) as server:
+        assert "libjemalloc" not in _mapped_libraries(server)
+        assert connect(server.uri, server.root_dn, server.root_password).bound
 
 
 def test_close_removes_the_temporary_workdir() -> None:
