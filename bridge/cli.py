@@ -16,7 +16,7 @@ from aiohttp import web
 
 from .config import Settings, check_tokens, load_settings, read_password, read_secret
 from .directory.client import Directory, Entry
-from .directory.errors import AccessDenied, BindRefused
+from .directory.errors import AccessDenied, Refused
 from .errors import ConfigError, DirectoryUnavailable
 from .logs import configure_logging
 from .mapping.dn import build_dn
@@ -54,7 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--replay", action="store_true", help="replay the recorded Entra cycle"
     )
-    demo.add_argument("--exit", action="store_true", help="stop after the replay")
+    demo.add_argument(
+        "--exit", action="store_true", help="replay, then stop (implies --replay)"
+    )
     commands.add_parser("schema", help="print the LDAP schema LDIF the mappings need")
     return parser
 
@@ -85,10 +87,8 @@ def _probe(settings: Settings, password: str, source: str) -> None:
     directory = Directory(settings.directory, password)
     try:
         asyncio.run(_ping(directory))
-    except BindRefused as exc:
-        raise ConfigError(
-            source, "directory.bind_dn / directory.bind_password", exc.reason
-        ) from exc
+    except Refused as exc:
+        raise ConfigError(source, exc.setting, exc.reason) from exc
     except DirectoryUnavailable as exc:
         raise Unreachable(directory.last_failure or exc.detail) from exc
 
@@ -185,7 +185,10 @@ def main(argv: list[str] | None = None) -> int:
         from .demo import run_demo
 
         return run_demo(
-            args.profile, args.port, replay=args.replay, stop_after=args.exit
+            args.profile,
+            args.port,
+            replay=args.replay or args.exit,
+            stop_after=args.exit,
         )
     except ConfigError as exc:
         _say(f"configuration error: {exc}")

@@ -82,8 +82,24 @@ class AccessDenied(DirectoryFailure):
     (insufficientAccessRights, 50): a deployment problem, not the client's."""
 
 
-class BindRefused(Unreachable):
+class Refused(Unreachable):
+    """The directory answered and refused the bridge's settings, which no
+    retry will change: a configuration error at start-up. ``setting`` names
+    what to fix."""
+
+    setting = "directory"
+
+
+class BindRefused(Refused):
     """The directory rejected the bind DN and password (invalidCredentials)."""
+
+    setting = "directory.bind_dn / directory.bind_password"
+
+
+class StartTlsRefused(Refused):
+    """The directory answered StartTLS with an error: it offers no TLS there."""
+
+    setting = "directory.tls"
 
 
 def check_result(result: dict[str, Any], *, operation: str, dn: str = "") -> None:

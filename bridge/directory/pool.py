@@ -39,7 +39,14 @@ from ldap3.utils.uri import parse_uri
 
 from ..config import DirectorySettings, TlsMode
 from ..errors import DirectoryUnavailable
-from .errors import INVALID_CREDENTIALS, BindRefused, Unreachable, translated
+from .errors import (
+    INVALID_CREDENTIALS,
+    BindRefused,
+    Refused,
+    StartTlsRefused,
+    Unreachable,
+    translated,
+)
 
 __all__ = ["ConnectionPool"]
 
@@ -113,9 +120,7 @@ class ConnectionPool:
                 conn = self._bind(uris[index])
             except Unreachable as exc:
                 # A refused bind will not heal by itself: say so louder.
-                level = (
-                    logging.ERROR if isinstance(exc, BindRefused) else logging.WARNING
-                )
+                level = logging.ERROR if isinstance(exc, Refused) else logging.WARNING
                 log.log(level, "LDAP URI #%d unusable: %s", index + 1, exc.reason)
                 failures.append(exc)
                 continue
@@ -132,9 +137,8 @@ class ConnectionPool:
     def _all_failed(self, failures: list[Unreachable]) -> Unreachable:
         reason = "; ".join(failure.reason for failure in failures)
         self.last_failure = reason
-        kind = Unreachable
-        if all(isinstance(failure, BindRefused) for failure in failures):
-            kind = BindRefused
+        kinds = {type(failure) for failure in failures}
+        kind = kinds.pop() if len(kinds) == 1 else Unreachable
         return kind(
             reason,
             timed_out=any(failure.timed_out for failure in failures),
@@ -169,10 +173,17 @@ class ConnectionPool:
         with translated("connect"):
             conn.open()
         if self._settings.tls is TlsMode.starttls and not conn.server.ssl:
-            with translated("StartTLS"):
-                started = conn.start_tls()
+            try:
+                with translated("StartTLS"):
+                    started = conn.start_tls()
+            except Unreachable as exc:
+                # An LDAP result (protocolError, unavailable) is the
+                # directory's answer; a broken handshake is not.
+                if int((conn.result or {}).get("result") or 0):
+                    raise StartTlsRefused(exc.reason) from exc
+                raise
             if not started:
-                raise Unreachable(f"StartTLS refused: {_describe(conn)}")
+                raise StartTlsRefused(f"StartTLS refused: {_describe(conn)}")
         with translated("bind"):
             bound = conn.bind()
         if bound:

@@ -127,6 +127,12 @@ class AttributeMap(_Strict):
     immutable: bool = False
     """Refuse a change once the entry exists (a DN that must never move)."""
 
+    required: bool = False
+    """Must come with every create and replacement, and cannot be removed
+    (published as required in ``/Schemas``). For values whose absence means
+    something to LDAP readers: no ``loginDisabled`` lets the account log
+    in, so ``active`` changes only by an explicit true or false."""
+
     unique: bool = False
     """Unique among the entries of this type: a clash is 409 uniqueness."""
 

@@ -140,10 +140,14 @@ def parse_filter(model: type[Resource[Any]], text: str) -> FilterNode:
 def _parse(model: type[Resource[Any]], text: str) -> FilterNode:
     try:
         return ScimFilter[model](text).ast  # type: ignore[valid-type]
-    except InvalidFilterException:
-        raise
-    except ValueError as exc:
-        raise InvalidFilterException(detail=str(exc)) from exc
+    except (InvalidFilterException, ValueError) as exc:
+        detail = str(getattr(exc, "detail", None) or exc)
+        if "int_max_str_digits" in detail:
+            # Python's own words name an interpreter setting, not the filter.
+            detail = "A number in the filter is too long (over 4,300 digits)"
+        elif isinstance(exc, InvalidFilterException):
+            raise
+        raise InvalidFilterException(detail=detail) from exc
 
 
 def _quote_bare(match: re.Match[str]) -> str:

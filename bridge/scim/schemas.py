@@ -141,7 +141,8 @@ def _cut(full: Schema, mapping: ResourceMap, core: str) -> Schema | None:
 def _constraints(mapping: ResourceMap, uri: str | None) -> dict[str, dict[str, Any]]:
     """Characteristics the directory imposes on single-valued attributes.
 
-    The naming attribute must come with every create, a unique one is
+    The naming attribute and a required one must come with every create
+    and replacement (and a PATCH cannot remove them), a unique one is
     checked against every entry, an immutable one never changes: clients
     read these from ``/Schemas`` (RFC 7643 §7), so they must be published.
     """
@@ -156,7 +157,7 @@ def _constraints(mapping: ResourceMap, uri: str | None) -> dict[str, dict[str, A
             continue
         limits: dict[str, Any] = {}
         naming = item.ldap.lower() == mapping.rdn.lower()
-        if naming:
+        if naming or item.required:
             limits["required"] = True
         if item.unique or naming:
             # Two entries of one base cannot share a name.

@@ -76,6 +76,12 @@ async def read_json(
         raise PayloadTooLargeException(
             detail=f"The body is larger than {max_bytes} bytes"
         ) from exc
+    except web.RequestPayloadError as exc:
+        # A body that does not decode by its Content-Encoding (gzip, deflate).
+        raise InvalidSyntaxException(
+            detail="The body cannot be decoded as its Content-Encoding"
+            f" ({request.headers.get('Content-Encoding', 'none')}) says"
+        ) from exc
     try:
         text = raw.decode(request.charset or "utf-8")
     except (UnicodeDecodeError, LookupError) as exc:
@@ -89,6 +95,11 @@ async def read_json(
     except (json.JSONDecodeError, RecursionError) as exc:
         raise InvalidSyntaxException(
             detail=f"The body is not valid JSON: {exc}"
+        ) from exc
+    except ValueError as exc:
+        # Python refuses integers of over 4,300 digits (CVE-2020-10735).
+        raise InvalidSyntaxException(
+            detail="The body holds a number too long to read (over 4,300 digits)"
         ) from exc
     if _SURROGATE_ESCAPE.search(text):
         where = _lone_surrogate(body, "")

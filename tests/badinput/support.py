@@ -127,13 +127,14 @@ async def send(
     params: Mapping[str, str] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> Answer:
-    """One request to ``/scim/v2/<path>``; the body goes as scim+json."""
+    """One request to ``/scim/v2/<path>``; the body goes as scim+json
+    (bytes are sent as they are)."""
     sent = dict(JSON) if body is not None else {}
     sent.update(headers or {})
     response = await client.request(
         method,
         f"{SCIM}/{path}",
-        data=None if body is None else json.dumps(body),
+        data=body if body is None or isinstance(body, bytes) else json.dumps(body),
         params=params,
         headers=sent,
     )

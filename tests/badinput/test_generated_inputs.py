@@ -81,7 +81,10 @@ async def test_any_user_name_is_refused_cleanly_or_kept_and_found_exactly(
     before = state()
 
     answer = await send(
-        bridge, "POST", "Users", {"schemas": USER_SCHEMAS, "userName": value}
+        bridge,
+        "POST",
+        "Users",
+        {"schemas": USER_SCHEMAS, "userName": value, "active": True},
     )
     event(f"{answer.status} {answer.detail[:40]}")
 

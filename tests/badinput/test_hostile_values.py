@@ -113,6 +113,7 @@ def _user(user_name: str, value: str, marker: str) -> dict[str, Any]:
     return {
         "schemas": USER_SCHEMAS,
         "userName": user_name,
+        "active": True,
         "displayName": value,
         "title": value,
         "externalId": value,

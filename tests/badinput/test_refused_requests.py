@@ -13,6 +13,7 @@ Requests that RFC 7644 tells the service to interpret rather than refuse
 own: they succeed, and still change nothing.
 """
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -173,6 +174,25 @@ REFUSED = [
     _patch("patch-email-lone-surrogate", USER,
            {"op": "add", "value": {"emails": [{"type": "work", "value": "\udfff"}]}},
            scim=INVALID, detail=("emails[0].value", "unicode")),
+    # -- bodies that do not read: Python's integer limit, Content-Encoding --
+    _row("post-integer-of-5001-digits", "POST", "Users",
+         b'{"schemas": [], "userName": "n@x", "active": 1' + b"0" * 5000 + b"}",
+         scim=SYNTAX, detail=("4,300 digits",)),
+    _row("post-plain-body-said-gzip", "POST", "Users",
+         json.dumps(entra_user("gz")).encode(), headers={"Content-Encoding": "gzip"},
+         scim=SYNTAX, detail=("Content-Encoding", "gzip")),
+    _patch("patch-said-deflate", USER, _set("title", "x"),
+           headers={"Content-Encoding": "deflate"}, scim=SYNTAX,
+           detail=("Content-Encoding", "deflate")),
+    # -- active: no loginDisabled would let a disabled account log in ------
+    _row("post-without-active", "POST", "Users", _without(_user(), "active"),
+         scim=INVALID, detail=("active", "required")),
+    _row("put-without-active", "PUT", USER, _without(entra_user("x"), "active"),
+         scim=INVALID, detail=("active", "required")),
+    _patch("remove-active", USER, {"op": "remove", "path": "active"},
+           scim=MUTABILITY, detail=("required", "cannot be removed")),
+    _patch("replace-active-with-null", USER, _set("active", None),
+           scim=MUTABILITY, detail=("required", "cannot be removed")),
     # -- required attributes ----------------------------------------------
     _row("post-without-userName", "POST", "Users", _without(_user(), "userName"),
          scim=INVALID, detail=("userName", "required")),
@@ -274,6 +294,7 @@ REFUSED = [
     _filter("boolean-against-word", 'active eq "maybe"', "maybe"),
     _filter("string-against-boolean", "userName eq true", "userName"),
     _filter("not-a-date", 'meta.created gt "yesterday"', "yesterday"),
+    _filter("number-of-5000-digits", "active eq " + "9" * 5000, "4,300 digits"),
     _filter("ordering-on-ia5", 'emails.value gt "a"', "mail"),
     _row("search-body-filter-dangling-or", "POST", "Users/.search",
          {"filter": 'userName eq "a" or'}, scim="invalidFilter", detail=("syntax",)),

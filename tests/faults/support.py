@@ -32,8 +32,8 @@ ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
 
 
 def user_body(user_name: str, **extra: Any) -> dict[str, Any]:
-    """A minimal User as Entra would POST it."""
-    return {"schemas": [USER_SCHEMA], "userName": user_name, **extra}
+    """A minimal User as Entra would POST it (Entra always sends active)."""
+    return {"schemas": [USER_SCHEMA], "userName": user_name, "active": True, **extra}
 
 
 def patch_body(*operations: dict[str, Any]) -> dict[str, Any]:

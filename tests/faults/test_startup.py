@@ -55,6 +55,27 @@ def test_a_wrong_bind_password_is_not_a_degraded_start(
     assert done.returncode == 2
 
 
+def test_starttls_to_a_directory_without_tls_is_a_configuration_error(
+    module_stack: Stack, tmp_path: Path
+) -> None:
+    """The directory answers StartTLS with protocolError: exit 2 naming
+    directory.tls, since waiting for it would never help."""
+    ca_file = tmp_path / "ca.pem"
+    ca_file.write_text("unused: the directory never gets to a handshake\n")
+    config = write_config(
+        tmp_path, module_stack, directory={"tls": "starttls", "ca_file": str(ca_file)}
+    )
+    env = cli_env(tokens=new_token(), password=module_stack.writer.password)
+
+    done = run_cli(config, env, "serve", "--allow-degraded")
+
+    assert done.returncode == 2, done.stderr
+    assert (
+        f"scim-ldap-bridge: configuration error: {config}: directory.tls:"
+        f" {module_stack.slapd.uri}: StartTLS: startTLS failed - protocolError"
+    ) in done.stderr
+
+
 def test_an_unreachable_directory_stops_serve_with_exit_3(
     module_stack: Stack, tmp_path: Path
 ) -> None:

@@ -91,6 +91,55 @@ async def test_enable_reverses_disable(client, general_stack):
     ]
 
 
+@pytest.mark.parametrize(
+    "operation",
+    [
+        {"op": "Remove", "path": "active"},
+        {"op": "Replace", "path": "active", "value": None},
+        {"op": "Replace", "value": {"active": ""}},
+    ],
+    ids=["remove", "null", "pathless-empty"],
+)
+async def test_clearing_active_is_refused_and_the_user_stays_disabled(
+    client, general_stack, operation
+):
+    """No loginDisabled lets an account log in, so active is required and
+    only an explicit value changes it: clearing it is 400, not an enable."""
+    user = await create_user(client)
+    await patch(client, f"Users/{user['id']}", DISABLE)
+
+    response = await patch(client, f"Users/{user['id']}", operation)
+
+    body = await scim_body(response)
+    stored = entry(general_stack, user_dn(user["userName"]))
+    assert (response.status, body["scimType"]) == (400, "mutability")
+    assert "cannot be removed" in body["detail"], body
+    assert stored is not None
+    assert stored["loginDisabled"] == ["TRUE"]
+
+
+async def test_a_put_without_active_is_refused_and_the_user_stays_disabled(
+    client, general_stack
+):
+    """active is required (published so in /Schemas): a replacement that
+    leaves it out is 400 and does not enable the account."""
+    user = await create_user(client)
+    await patch(client, f"Users/{user['id']}", DISABLE)
+    body = {k: v for k, v in user.items() if k not in ("active", "meta")}
+
+    response = await client.put(
+        f"{SCIM}/Users/{user['id']}", json=body | {"title": "Replaced"}
+    )
+
+    answer = await scim_body(response)
+    stored = entry(general_stack, user_dn(user["userName"]))
+    assert (response.status, answer["scimType"]) == (400, "invalidValue")
+    assert "active" in answer["detail"]
+    assert stored is not None
+    assert stored["loginDisabled"] == ["TRUE"]
+    assert "title" not in stored
+
+
 async def test_delete_removes_the_user_and_its_memberships_at_once(
     client, general_stack
 ):

@@ -207,6 +207,7 @@ async def test_a_username_with_dn_special_characters_round_trips(client, general
     body = {
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
         "userName": name,
+        "active": True,
         "displayName": "Special",
     }
 

@@ -31,7 +31,12 @@ pytestmark = pytest.mark.usefixtures("general_stack")
 async def _bare_user(client):
     """A user with only a userName and displayName, as sparse as allowed."""
     name = f"bare{tag()}@example.org"
-    body = {"schemas": USER_SCHEMAS, "userName": name, "displayName": "Bare"}
+    body = {
+        "schemas": USER_SCHEMAS,
+        "userName": name,
+        "active": True,
+        "displayName": "Bare",
+    }
     response = await client.post(f"{SCIM}/Users", data=json.dumps(body), headers=JSON)
     assert response.status == 201
     return await scim_body(response)

@@ -124,7 +124,7 @@ def _user(rng: random.Random, index: int, managers: list[str]) -> dict[str, Any]
         "schemas": [USER_SCHEMA, ENT],
         "userName": f"{given}.{family}.{index}.{TOKEN}@{rng.choice(POOLS['domain'])}",
         "externalId": [external, external.upper(), external.title()][index % 3],
-        "active": rng.choice([True, False, None]),
+        "active": rng.choice([True, False]),
         "displayName": f"{given} {family}" if rng.random() < 0.7 else None,
         "title": rng.choice(POOLS["title"] + [None]),
         "preferredLanguage": rng.choice(POOLS["preferredLanguage"] + [None]),

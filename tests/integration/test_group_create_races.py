@@ -53,6 +53,7 @@ async def test_a_member_deleted_while_its_group_is_created_is_not_kept(
         body = {
             "schemas": [CORE],
             "userName": f"gc-{uuid.uuid4().hex[:10]}@example.org",
+            "active": True,
             "externalId": str(uuid.uuid4()),
         }
         answer = await http.post(f"{SCIM}/Users", json=body, headers=headers)
@@ -125,7 +126,7 @@ async def test_a_member_renamed_while_it_is_added_stays_a_member(
     http = await aiohttp_client(app)
     headers = {**JSON, "Authorization": f"Bearer {token}"}
     name = f"mv-{uuid.uuid4().hex[:10]}"
-    body = {"schemas": [CORE], "userName": name}
+    body = {"schemas": [CORE], "userName": name, "active": True}
     answer = await http.post(f"{SCIM}/Users", json=body, headers=headers)
     user = await answer.json(content_type=None)
     people = general_stack.mapping.users.base

@@ -33,7 +33,7 @@ async def test_a_user_name_that_cannot_name_an_entry_is_refused(
 
     response = await client.post(
         f"{SCIM}/Users",
-        data=json.dumps({"schemas": [CORE], "userName": user_name}),
+        data=json.dumps({"schemas": [CORE], "userName": user_name, "active": True}),
         headers=JSON,
     )
 
@@ -47,7 +47,11 @@ async def test_a_bad_patch_value_names_the_attribute_in_one_line(client) -> None
     """No pydantic report in the detail: the attribute and the reason."""
     created = await client.post(
         f"{SCIM}/Users",
-        json={"schemas": [CORE], "userName": f"v-{uuid.uuid4().hex[:8]}"},
+        json={
+            "schemas": [CORE],
+            "userName": f"v-{uuid.uuid4().hex[:8]}",
+            "active": True,
+        },
     )
     ident = (await created.json(content_type=None))["id"]
     patch = {
@@ -85,7 +89,12 @@ async def test_an_audit_line_names_operation_dn_once_and_attribute_names(
 
     await client.post(
         f"{SCIM}/Users",
-        json={"schemas": [CORE], "userName": name, "title": "Secret title"},
+        json={
+            "schemas": [CORE],
+            "userName": name,
+            "active": True,
+            "title": "Secret title",
+        },
     )
 
     records = [r for r in caplog.records if r.name == "bridge.audit"]

@@ -100,6 +100,7 @@ async def test_an_upper_cased_id_names_no_resource(client: TestClient) -> None:
     body = {
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
         "userName": f"case-{uuid.uuid4().hex[:8]}",
+        "active": True,
     }
     created = await (await client.post(f"{SCIM}/Users", json=body)).json(
         content_type=None
@@ -115,6 +116,7 @@ async def test_an_upper_cased_member_id_names_no_user(client: TestClient) -> Non
     user = {
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
         "userName": f"m-{uuid.uuid4().hex[:8]}",
+        "active": True,
     }
     group = {
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],

@@ -64,6 +64,7 @@ async def user(client: Any) -> dict[str, Any]:
     body = {
         "schemas": [CORE, ENTERPRISE],
         "userName": f"proj-{uuid.uuid4().hex[:10]}@example.org",
+        "active": True,
         "name": {"givenName": "Ada", "familyName": "Lovelace", "formatted": "Ada L"},
         "emails": [{"type": "work", "value": "ada@example.org"}],
         ENTERPRISE: {"employeeNumber": "42", "department": "Engines"},
@@ -149,8 +150,11 @@ async def test_a_write_with_both_projections_is_refused_before_it_writes(
     both = {"attributes": "userName", "excludedAttributes": "emails"}
     fresh = f"proj-{uuid.uuid4().hex[:10]}@example.org"
     bodies = {
-        "POST": ("/Users", {"schemas": [CORE], "userName": fresh}),
-        "PUT": (f"/Users/{user['id']}", {"schemas": [CORE], "userName": fresh}),
+        "POST": ("/Users", {"schemas": [CORE], "userName": fresh, "active": True}),
+        "PUT": (
+            f"/Users/{user['id']}",
+            {"schemas": [CORE], "userName": fresh, "active": True},
+        ),
         "PATCH": (
             f"/Users/{user['id']}",
             {

@@ -14,6 +14,7 @@ async def _population(client, names: list[str]) -> str:
         body = {
             "schemas": [CORE],
             "userName": f"{name}-{tag}",
+            "active": True,
             "title": tag,
             "displayName": name,
         }

@@ -49,6 +49,7 @@ async def test_entries_of_types_not_stored_are_dropped_on_create(
     body = {
         "schemas": [CORE],
         "userName": f"{name}@example.org",
+        "active": True,
         "externalId": str(uuid.uuid4()),
         "emails": [
             {"type": "home", "value": "home@example.org"},
@@ -86,6 +87,7 @@ async def test_a_patch_adding_a_type_not_stored_changes_nothing(
     body = {
         "schemas": [CORE],
         "userName": f"typed-{uuid.uuid4().hex[:10]}@example.org",
+        "active": True,
         "externalId": str(uuid.uuid4()),
     }
     answer = await http.post(f"{SCIM}/Users", data=json.dumps(body), headers=JSON)

@@ -17,7 +17,11 @@ def _rename(name: str) -> dict:
 
 
 async def _user(client) -> str:
-    body = {"schemas": [CORE], "userName": f"race-{uuid.uuid4().hex[:8]}"}
+    body = {
+        "schemas": [CORE],
+        "userName": f"race-{uuid.uuid4().hex[:8]}",
+        "active": True,
+    }
     return (
         await (await client.post(f"{SCIM}/Users", json=body)).json(content_type=None)
     )["id"]
