@@ -17,6 +17,7 @@ __all__ = [
     "check_version",
     "diff",
     "rdn_value",
+    "unchanged_since",
     "values_of",
 ]
 
@@ -100,6 +101,17 @@ def _versions(if_match: str | None) -> list[str] | None:
     if not tags or "*" in tags:
         return None
     return [tag.removeprefix("W/").strip('"') for tag in tags]
+
+
+def unchanged_since(version: str | None, if_none_match: str | None) -> bool:
+    """Whether If-None-Match names the current version, or is ``*``: a GET
+    then answers 304 Not Modified (RFC 7644 §3.14; weak comparison, RFC
+    9110 §13.1.2)."""
+    if not if_none_match or version is None:
+        return False
+    if "*" in (tag.strip() for tag in if_none_match.split(",")):
+        return True
+    return version.removeprefix("W/").strip('"') in (_versions(if_none_match) or [])
 
 
 def assertion_for(if_match: str | None) -> str | None:

@@ -11,6 +11,7 @@ from ..scim import discovery
 from ..scim.query import Projection, projection_from
 from ..scim.schemas import ResourceKind
 from ..service import reads, writes
+from ..service.changes import unchanged_since
 from ..service.context import Backend
 from .body import read_body
 from .keys import BACKEND, SETTINGS
@@ -64,6 +65,10 @@ class ResourceHandlers:
             base_url(request),
             projection,
         )
+        if unchanged_since(
+            payload["meta"].get("version"), request.headers.get("If-None-Match")
+        ):
+            return web.Response(status=304, headers=etag(payload))
         return self._respond(payload, request, projection)
 
     async def create(self, request: web.Request) -> web.Response:
