@@ -49,7 +49,9 @@ def sort_key(rmap: ResourceMap, path: str, core: str) -> tuple[str, str | None]:
             return item.ldap, rules.ordering
         if rules.matching in _RULES:
             return item.ldap, _RULES[rules.matching]
-        break
+        raise InvalidValueException(
+            detail=f"Cannot sort by {path!r}: the directory has no ordering for it"
+        )
     raise InvalidValueException(
-        detail=f"Cannot sort by {path!r}: the directory has no ordering for it"
+        detail=f"Cannot sort by {path!r}: the mapping does not store it"
     )

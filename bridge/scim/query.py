@@ -177,6 +177,21 @@ def _names(query: Mapping[str, str], name: str) -> tuple[str, ...]:
     )
 
 
+_SINGLE = ("filter", "sortBy", "sortOrder", "startIndex", "count")
+
+
+def _once(query: Mapping[str, str]) -> None:
+    getall = getattr(query, "getall", None)  # a URL query; a body has no repeats
+    if getall is None:
+        return
+    for name in _SINGLE:
+        given = len(getall(name, ()))
+        if given > 1:
+            raise InvalidValueException(
+                detail=f"{name} is given {given} times; send it once"
+            )
+
+
 def parse_list_query(
     model: type[Resource[Any]],
     query: Mapping[str, str],
@@ -188,7 +203,9 @@ def parse_list_query(
 
     RFC 7644 §3.4.2.4: a ``startIndex`` below 1 is read as 1 and a negative
     ``count`` as 0; a count above the advertised maximum is capped to it.
+    A single-valued parameter given twice is refused rather than guessed.
     """
+    _once(query)
     text = query.get("filter")
     node = parse_filter(model, text) if text else None
     order = (query.get("sortOrder") or "ascending").lower()

@@ -5,6 +5,7 @@ import json
 import uuid
 from typing import Any
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
@@ -171,3 +172,28 @@ async def test_a_manager_carries_the_ref_of_the_user_it_names(client: Client) ->
         "value": boss["id"],
         "$ref": boss["meta"]["location"],
     }
+
+
+@pytest.mark.parametrize(
+    "name", ["filter", "sortBy", "sortOrder", "startIndex", "count"]
+)
+async def test_a_single_valued_parameter_given_twice_is_refused(
+    client: Client, name: str
+) -> None:
+    """Two filters (or two counts) in one URL are ambiguous: 400 naming the
+    parameter, rather than silently using one of them."""
+    values = {
+        "filter": ('userName eq "a"', 'userName eq "b"'),
+        "sortBy": ("userName", "title"),
+        "sortOrder": ("ascending", "descending"),
+        "startIndex": ("1", "2"),
+        "count": ("1", "2"),
+    }[name]
+
+    response = await client.get(
+        f"{SCIM}/Users", params=[(name, value) for value in values]
+    )
+
+    body = await response.json()
+    assert (response.status, body["scimType"]) == (400, "invalidValue")
+    assert body["detail"] == f"{name} is given 2 times; send it once"
