@@ -6,8 +6,8 @@ was over a third of the bridge's CPU time. Search, add and modify are
 therefore written here (RFC 4511 §4.5, §4.6, §4.7) and handed to ldap3's
 connection, which still owns the socket, TLS, the bind, message ids,
 reading and decoding the responses (ldap3's fast decoder, not pyasn1) and
-its timeouts. Bind, rename, delete and the
-root DSE read are rare and stay on ldap3's own calls.
+its timeouts. Bind, rename, delete and the root DSE read are rare and stay
+on ldap3's own calls.
 
 The bytes are ldap3's for every request the bridge makes, except that a
 filter value keeps its surrounding spaces and ``(&)`` can be written;
