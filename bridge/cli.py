@@ -8,6 +8,7 @@ starts anyway, and ``/readyz`` answers 503 until it can).
 
 import argparse
 import asyncio
+import logging
 import secrets
 import sys
 from pathlib import Path
@@ -17,11 +18,14 @@ from aiohttp import web
 from .config import Settings, check_tokens, load_settings, read_password, read_secret
 from .directory.client import Directory, Entry
 from .directory.errors import AccessDenied, Refused
+from .directory.subschema import read_subschema
 from .errors import ConfigError, DirectoryUnavailable
 from .logs import configure_logging
 from .mapping.dn import build_dn
-from .mapping.load import load_mapping
+from .mapping.load import load_mapping, profile_path
 from .mapping.model import Mapping
+from .scim.schemas import unknown_targets
+from .service.schema_check import schema_problems
 from .slapd import schema_ldif_path
 from .web.app import create_app
 from .web.server import cannot_listen, server_options
@@ -71,35 +75,63 @@ def _secrets(settings: Settings, source: str) -> tuple[list[str], str]:
     return tokens, password
 
 
+log = logging.getLogger("bridge.cli")
+
+
 class Unreachable(Exception):
     """The directory did not answer at start-up; the message says why."""
 
 
-async def _ping(directory: Directory) -> None:
+async def _inspect(directory: Directory, mapping: Mapping) -> list[tuple[str, str]]:
+    """Ping; then the mapping's problems with the directory's schema."""
     try:
         await directory.ping()
+        schema = await read_subschema(directory)
     finally:
         directory.close()
+    if schema is None:
+        log.warning(
+            "cannot read the directory's schema: mapping not checked against it"
+        )
+        return []
+    return schema_problems(mapping, schema)
 
 
-def _probe(settings: Settings, password: str, source: str) -> None:
-    """Bind and read the root DSE once; a refused bind is a config error."""
+def _probe(settings: Settings, password: str, source: str, mapping: Mapping) -> None:
+    """Bind, read the root DSE and the schema once; a refused bind, or a
+    mapping the schema cannot hold, is a configuration error."""
     directory = Directory(settings.directory, password)
     try:
-        asyncio.run(_ping(directory))
+        problems = asyncio.run(_inspect(directory, mapping))
     except Refused as exc:
         raise ConfigError(source, exc.setting, exc.reason) from exc
     except DirectoryUnavailable as exc:
         raise Unreachable(directory.last_failure or exc.detail) from exc
+    _refuse(settings, problems)
+
+
+def _mapping(settings: Settings) -> Mapping:
+    """The configured mapping, every SCIM path in it defined by a schema."""
+    mapping = load_mapping(settings.mapping)
+    _refuse(settings, unknown_targets(mapping))
+    return mapping
+
+
+def _refuse(settings: Settings, problems: list[tuple[str, str]]) -> None:
+    """A configuration error naming the mapping file and the first key."""
+    if problems:
+        key, problem = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ConfigError(str(profile_path(settings.mapping)), key, problem + more)
 
 
 def _serve(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     source = str(args.config)
     tokens, password = _secrets(settings, source)
-    mapping = load_mapping(settings.mapping)
+    mapping = _mapping(settings)
     try:
-        _probe(settings, password, source)
+        _probe(settings, password, source, mapping)
     except Unreachable as exc:
         if not args.allow_degraded:
             raise
@@ -127,8 +159,8 @@ def _check(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     source = str(args.config)
     _, password = _secrets(settings, source)
-    mapping = load_mapping(settings.mapping)
-    _probe(settings, password, source)
+    mapping = _mapping(settings)
+    _probe(settings, password, source, mapping)
     asyncio.run(_write_probe(settings, password, mapping, source))
     print(
         f"config ok; mapping: {mapping.description};"

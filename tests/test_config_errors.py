@@ -38,3 +38,46 @@ def test_an_unknown_key_is_named(tmp_path: Path) -> None:
         load_settings(path)
 
     assert caught.value.key == "directory.pool_sise"
+
+
+def _mapping_with(tmp_path: Path, old: str, new: str) -> Path:
+    """The shipped general profile with one line changed, as an admin would."""
+    text = (Path(__file__).parent.parent / "mappings" / "inetorgperson.yaml").read_text(
+        encoding="utf-8"
+    )
+    assert old in text
+    path = tmp_path / "mine.yaml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "piece"),
+    [
+        pytest.param(
+            "    - {scim: title, ldap: title}",
+            "    - {scim: title, ldap: title}\n    - {scim: userType, ldap: title}",
+            "users",
+            "LDAP attributes written by two SCIM attributes: ['title']",
+            id="one-ldap-attribute-twice",
+        ),
+        pytest.param(
+            "    - {scim: title, ldap: title}",
+            "    - {scim: title, ldap: userPassword}",
+            "users.attributes.4.ldap",
+            "holds passwords",
+            id="a-password-attribute",
+        ),
+    ],
+)
+def test_a_mapping_mistake_is_refused_at_load(
+    tmp_path: Path, old: str, new: str, key: str, piece: str
+) -> None:
+    """Mistakes that would lose or leak data later are refused with the key."""
+    path = _mapping_with(tmp_path, old, new)
+
+    with pytest.raises(ConfigError) as caught:
+        load_mapping(str(path))
+
+    assert caught.value.key == key
+    assert piece in str(caught.value)

@@ -101,6 +101,9 @@ class ScimTarget(_Strict):
         return f"{text}.{self.sub}" if self.sub else text
 
 
+_PASSWORDS = {"userpassword", "authpassword", "sambantpassword"}
+
+
 class AttributeMap(_Strict):
     """One SCIM attribute held in one LDAP attribute."""
 
@@ -147,6 +150,11 @@ class AttributeMap(_Strict):
     def _check_ldap(cls, value: str) -> str:
         if not _LDAP_NAME.match(value):
             raise ValueError(f"{value!r} is not an LDAP attribute name")
+        if value.lower() in _PASSWORDS:
+            raise ValueError(
+                f"{value!r} holds passwords: the bridge never writes them"
+                " (Entra sends none)"
+            )
         return value
 
     @cached_property
@@ -200,6 +208,14 @@ class ResourceMap(_Strict):
         duplicate = {s for s in scims if scims.count(s) > 1}
         if duplicate:
             raise ValueError(f"SCIM attributes mapped twice: {sorted(duplicate)}")
+        if self.members is not None:
+            names.append(self.members.ldap.lower())
+        shared = {n for n in names if names.count(n) > 1}
+        if shared:
+            # One would overwrite the other's value on every write.
+            raise ValueError(
+                f"LDAP attributes written by two SCIM attributes: {sorted(shared)}"
+            )
         return self
 
     def by_ldap(self, name: str) -> AttributeMap | None:
@@ -233,4 +249,10 @@ class Mapping(_Strict):
     def _check_groups(self) -> "Mapping":
         if self.groups.members is None:
             raise ValueError("groups.members is required")
+        link = self.groups.members.back_link
+        if link and self.users.by_ldap(link) is not None:
+            raise ValueError(
+                f"{link!r} is groups.members.back_link and a users attribute:"
+                " the bridge writes it from group membership alone"
+            )
         return self

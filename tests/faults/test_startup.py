@@ -76,6 +76,60 @@ def test_starttls_to_a_directory_without_tls_is_a_configuration_error(
     ) in done.stderr
 
 
+def _own_mapping(folder: Path, line: str) -> Path:
+    """The shipped general profile with one user attribute line added."""
+    shipped = Path(__file__).parents[2] / "mappings" / "inetorgperson.yaml"
+    anchor = "    - {scim: title, ldap: title}\n"
+    text = shipped.read_text(encoding="utf-8")
+    assert anchor in text
+    path = folder / "mine.yaml"
+    path.write_text(text.replace(anchor, anchor + line + "\n"), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("line", "key", "problem"),
+    [
+        pytest.param(
+            "    - {scim: userType, ldap: employeeTyp}",
+            "users.attributes.5.ldap",
+            "the directory has no attribute type 'employeeTyp'",
+            id="ldap-attribute-unknown-to-slapd",
+        ),
+        pytest.param(
+            "    - {scim: 'addresses[type eq \"work\"].country', ldap: c}",
+            "users.attributes.5.ldap",
+            "'c' is not allowed by top + person + organizationalPerson + inetOrgPerson"
+            " + scimUser",
+            id="ldap-attribute-the-classes-do-not-allow",
+        ),
+        pytest.param(
+            "    - {scim: userTyp, ldap: employeeType}",
+            "users.attributes.5.scim",
+            "'userTyp' is not an attribute of urn:ietf:params:scim:schemas:core:2.0"
+            ":User, urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+            id="scim-attribute-no-schema-defines",
+        ),
+    ],
+)
+def test_a_mapping_the_directory_cannot_hold_stops_check_and_serve(
+    module_stack: Stack, tmp_path: Path, line: str, key: str, problem: str
+) -> None:
+    """Exit 2 naming the mapping file, the key and the problem, before any
+    user's write would fail with the client blamed."""
+    mapping = _own_mapping(tmp_path, line)
+    config = write_config(tmp_path, module_stack, mapping=str(mapping))
+    env = cli_env(tokens=new_token(), password=module_stack.writer.password)
+
+    answers = [run_cli(config, env, command) for command in ("check", "serve")]
+
+    for done in answers:
+        assert done.returncode == 2, done.stderr
+        assert (
+            f"scim-ldap-bridge: configuration error: {mapping}: {key}: {problem}"
+        ) in done.stderr
+
+
 def test_an_unreachable_directory_stops_serve_with_exit_3(
     module_stack: Stack, tmp_path: Path
 ) -> None:

@@ -34,10 +34,14 @@ def ids_named(text: str, kind: str = "User") -> set[str]:
 
 
 @cache
-def kinds_with(section: str, scim: str, **entry: str) -> dict[str, ResourceKind]:
-    """The general profile with one mapping entry of a section replaced."""
+def kinds_with(
+    section: str, scim: str, *, without: str | None = None, **entry: str
+) -> dict[str, ResourceKind]:
+    """The general profile with one mapping entry of a section replaced
+    (and the entry of ``without`` left out, to free its LDAP attribute)."""
     data = yaml.safe_load(Path(profile_path("inetorgperson")).read_text())
-    attributes = data[section]["attributes"]
+    attributes = [a for a in data[section]["attributes"] if a["scim"] != without]
+    data[section]["attributes"] = attributes
     for index, item in enumerate(attributes):
         if item["scim"] == scim:
             attributes[index] = {"scim": scim, **entry}

@@ -1,0 +1,121 @@
+"""The directory's own schema (RFC 4512 §4.2), read from its subschema entry.
+
+Start-up compares the mapping with it: an attribute type the directory does
+not know, or one the mapping's object classes do not allow, would otherwise
+surface only as a refused write for some later user, blamed on the client.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ldap3.protocol.rfc4512 import AttributeTypeInfo, ObjectClassInfo
+
+from ..errors import DirectoryFailure
+from .client import Directory, Entry
+
+__all__ = ["Subschema", "parse_subschema", "read_subschema"]
+
+_ANY_ATTRIBUTE = "extensibleobject"
+"""RFC 4512 §4.3: an entry of this class may hold any user attribute."""
+
+
+@dataclass(frozen=True)
+class Subschema:
+    """Names are lower case; every alias of a type maps to its first name."""
+
+    attributes: dict[str, str]
+    """Any name of an attribute type → its first name."""
+
+    superiors: dict[str, str]
+    """First name of an attribute type → first name of the type it extends."""
+
+    classes: dict[str, tuple[frozenset[str], tuple[str, ...]]]
+    """Any name of an object class → (MUST and MAY types, superior classes)."""
+
+    def knows(self, attribute: str) -> bool:
+        """Whether the directory defines this attribute type."""
+        return attribute.lower() in self.attributes
+
+    def unknown_classes(self, object_classes: Iterable[str]) -> list[str]:
+        """The classes the directory does not define."""
+        return [name for name in object_classes if name.lower() not in self.classes]
+
+    def allows(self, object_classes: Iterable[str], attribute: str) -> bool:
+        """Whether an entry of these classes may hold the attribute (its own
+        type, or a type it is a subtype of, listed in MUST or MAY)."""
+        allowed = self._allowed(object_classes)
+        if _ANY_ATTRIBUTE in allowed:
+            return True
+        name = self.attributes.get(attribute.lower())
+        seen: set[str] = set()
+        while name is not None and name not in seen:
+            if name in allowed:
+                return True
+            seen.add(name)
+            name = self.superiors.get(name)
+        return False
+
+    def _allowed(self, object_classes: Iterable[str]) -> set[str]:
+        allowed: set[str] = set()
+        pending = [name.lower() for name in object_classes]
+        visited: set[str] = set()
+        while pending:
+            name = pending.pop()
+            if name in visited or name not in self.classes:
+                continue
+            visited.add(name)
+            if name == _ANY_ATTRIBUTE:
+                allowed.add(_ANY_ATTRIBUTE)
+            types, superiors = self.classes[name]
+            allowed |= types
+            pending.extend(superiors)
+        return allowed
+
+
+def _first(names: list[str] | None) -> str:
+    return (names or [""])[0].lower()
+
+
+def parse_subschema(attribute_types: list[str], object_classes: list[str]) -> Subschema:
+    """A Subschema from the values of ``attributeTypes`` and ``objectClasses``."""
+    attributes: dict[str, str] = {}
+    superiors: dict[str, str] = {}
+    for info in AttributeTypeInfo.from_definition(attribute_types).values():
+        first = _first(info.name)
+        for name in info.name or []:
+            attributes[name.lower()] = first
+        if info.superior:
+            superiors[first] = _first(info.superior)
+    classes: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {}
+    for info in ObjectClassInfo.from_definition(object_classes).values():
+        listed = [*(info.must_contain or []), *(info.may_contain or [])]
+        types = frozenset(attributes.get(n.lower(), n.lower()) for n in listed)
+        above = tuple(n.lower() for n in info.superior or [])
+        for name in info.name or []:
+            classes[name.lower()] = (types, above)
+    # Superior types are stored by first name; resolve aliases used in SUP.
+    superiors = {k: attributes.get(v, v) for k, v in superiors.items()}
+    return Subschema(attributes, superiors, classes)
+
+
+async def read_subschema(directory: Directory) -> Subschema | None:
+    """The directory's schema, or None when the bridge's account may not
+    read it (the check is then skipped, not failed)."""
+    try:
+        root = await directory.read("", ["subschemaSubentry"])
+        where = (root.first("subschemaSubentry") if root else None) or "cn=Subschema"
+        entry = await directory.read(where, ["attributeTypes", "objectClasses"])
+    except DirectoryFailure:  # refused by an ACL, say
+        return None
+    if entry is None:
+        return None
+    types, classes = _values(entry, "attributeTypes"), _values(entry, "objectClasses")
+    if not types or not classes:
+        return None
+    return parse_subschema(types, classes)
+
+
+def _values(entry: Entry, name: str) -> list[str]:
+    return [
+        v for key, vs in entry.attrs.items() if key.lower() == name.lower() for v in vs
+    ]
