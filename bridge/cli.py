@@ -20,7 +20,7 @@ from .directory.client import Directory, Entry
 from .directory.errors import AccessDenied, Refused
 from .directory.subschema import read_subschema
 from .errors import ConfigError, DirectoryUnavailable
-from .logs import configure_logging
+from .logs import configure_logging, drain
 from .mapping.dn import build_dn
 from .mapping.load import load_mapping, profile_path
 from .mapping.model import Mapping
@@ -66,12 +66,17 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _secrets(settings: Settings, source: str) -> tuple[list[str], str]:
-    tokens = check_tokens(read_secret(settings.tokens, "tokens"), source)
+    tokens = check_tokens(
+        read_secret(settings.tokens, "tokens"), source, settings.tokens.describe()
+    )
     password = read_password(
         settings.directory.bind_password, "directory.bind_password"
     )
     if settings.directory.bind_dn and not password:
-        raise ConfigError(source, "directory.bind_password", "no bind password found")
+        origin = settings.directory.bind_password.describe()
+        raise ConfigError(
+            source, "directory.bind_password", f"no bind password in {origin}"
+        )
     return tokens, password
 
 
@@ -104,7 +109,7 @@ def _probe(settings: Settings, password: str, source: str, mapping: Mapping) -> 
     try:
         problems = asyncio.run(_inspect(directory, mapping))
     except Refused as exc:
-        raise ConfigError(source, exc.setting, exc.reason) from exc
+        raise ConfigError(source, exc.setting, f"{exc.reason} ({exc.hint})") from exc
     except DirectoryUnavailable as exc:
         raise Unreachable(directory.last_failure or exc.detail) from exc
     _refuse(settings, problems)
@@ -139,6 +144,11 @@ def _serve(args: argparse.Namespace) -> int:
     app = create_app(
         settings, mapping, tokens, lambda: Directory(settings.directory, password)
     )
+    log.info(
+        "serving SCIM on http://%s:%d%s with the mapping %s",
+        settings.host, settings.port, settings.base_path,
+        profile_path(settings.mapping),
+    )  # fmt: skip
     try:
         web.run_app(
             app,
@@ -223,9 +233,11 @@ def main(argv: list[str] | None = None) -> int:
             stop_after=args.exit,
         )
     except ConfigError as exc:
+        drain()
         _say(f"configuration error: {exc}")
         return 2
     except Unreachable as exc:
+        drain()
         _say(f"the directory is unreachable: {exc}")
         return 3
 

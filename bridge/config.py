@@ -50,6 +50,15 @@ class SecretSource(_Section):
     file: Path | None = None
     """A file holding the secret (tokens: one per line)."""
 
+    def describe(self) -> str:
+        """Where the secret is looked for, for messages (never its value).
+        A file, when given, is read and the variable ignored."""
+        if self.file is not None:
+            return f"the file {self.file}"
+        if self.env:
+            return f"the environment variable {self.env}"
+        return "nowhere: set env or file"
+
 
 class DirectorySettings(_Section):
     """How the bridge reaches OpenLDAP."""
@@ -165,10 +174,11 @@ def read_password(source: SecretSource, what: str) -> str:
     return _secret_text(source, what).removesuffix("\n").removesuffix("\r")
 
 
-def check_tokens(tokens: list[str], source: str) -> list[str]:
-    """Refuse to run with no token, or with one too short to be secret."""
+def check_tokens(tokens: list[str], source: str, origin: str) -> list[str]:
+    """Refuse to run with no token, or with one too short to be secret;
+    ``origin`` says where they were looked for."""
     if not tokens:
-        raise ConfigError(source, "tokens", "no bearer token configured")
+        raise ConfigError(source, "tokens", f"no bearer token in {origin}")
     for token in tokens:
         if len(token) < MIN_TOKEN_LENGTH:
             raise ConfigError(

@@ -26,6 +26,16 @@ class _Formatter(logging.Formatter):
         return line
 
 
+_listeners: list[logging.handlers.QueueListener] = []
+
+
+def drain() -> None:
+    """Write every queued record now, so that a last message printed after
+    this (the CLI's reason for stopping) is not interleaved with log lines."""
+    while _listeners:
+        _listeners.pop().stop()
+
+
 def configure_logging(level: str = "INFO") -> None:
     """Send the bridge's records to standard error, from a thread of their own.
 
@@ -39,7 +49,8 @@ def configure_logging(level: str = "INFO") -> None:
     records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
     listener = logging.handlers.QueueListener(records, handler)
     listener.start()
-    atexit.register(listener.stop)
+    _listeners.append(listener)
+    atexit.register(drain)
     # Lines name no thread, process or source line: skip looking them up for
     # every record (the logging HOWTO's "Optimization" section).
     logging.logThreads = False

@@ -81,3 +81,11 @@ def test_a_mapping_mistake_is_refused_at_load(
 
     assert caught.value.key == key
     assert piece in str(caught.value)
+
+
+def test_the_example_config_is_valid_as_shipped() -> None:
+    """config.example.yaml loads: admins copy it, so it must not rot."""
+    settings = load_settings(Path(__file__).parent.parent / "config.example.yaml")
+
+    assert (settings.host, settings.mapping) == ("127.0.0.1", "records")
+    assert settings.tokens.describe() == "the environment variable SCIM_BRIDGE_TOKENS"

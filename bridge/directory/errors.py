@@ -88,18 +88,24 @@ class Refused(Unreachable):
     what to fix."""
 
     setting = "directory"
+    hint = "check the directory settings"
 
 
 class BindRefused(Refused):
     """The directory rejected the bind DN and password (invalidCredentials)."""
 
     setting = "directory.bind_dn / directory.bind_password"
+    hint = "check both: the directory does not say which of the two is wrong"
 
 
 class StartTlsRefused(Refused):
     """The directory answered StartTLS with an error: it offers no TLS there."""
 
     setting = "directory.tls"
+    hint = (
+        "the directory offers no StartTLS on this URI: turn TLS on in slapd,"
+        " or set tls to ldaps (another port) or none"
+    )
 
 
 def check_result(result: dict[str, Any], *, operation: str, dn: str = "") -> None:

@@ -38,6 +38,7 @@ def test_a_wrong_bind_password_stops_serve_with_a_clear_message(
         f"scim-ldap-bridge: configuration error: {config}:"
         " directory.bind_dn / directory.bind_password:"
         f" {module_stack.slapd.uri}: the directory refused the bind: invalidCredentials"
+        " (check both: the directory does not say which of the two is wrong)"
     ) in done.stderr
     for secret in (wrong, module_stack.writer.password, token):
         assert secret not in done.stderr + done.stdout
@@ -73,6 +74,8 @@ def test_starttls_to_a_directory_without_tls_is_a_configuration_error(
     assert (
         f"scim-ldap-bridge: configuration error: {config}: directory.tls:"
         f" {module_stack.slapd.uri}: StartTLS: startTLS failed - protocolError"
+        " (the directory offers no StartTLS on this URI: turn TLS on in slapd,"
+        " or set tls to ldaps (another port) or none)"
     ) in done.stderr
 
 
@@ -184,7 +187,24 @@ def test_serve_refuses_to_start_without_a_token(
     assert done.returncode == 2
     assert (
         f"scim-ldap-bridge: configuration error: {config}: tokens:"
-        " no bearer token configured"
+        " no bearer token in the environment variable SCIM_BRIDGE_TOKENS"
+    ) in done.stderr
+
+
+def test_serve_without_a_bind_password_names_where_it_looked(
+    module_stack: Stack, tmp_path: Path
+) -> None:
+    """A typo in the variable's name shows: the message names the variable."""
+    config = write_config(
+        tmp_path, module_stack, directory={"bind_password": {"env": "SCIM_PASWORD"}}
+    )
+
+    done = run_cli(config, cli_env(tokens=new_token(), password="unused"), "serve")
+
+    assert done.returncode == 2
+    assert (
+        f"scim-ldap-bridge: configuration error: {config}: directory.bind_password:"
+        " no bind password in the environment variable SCIM_PASWORD"
     ) in done.stderr
 
 
