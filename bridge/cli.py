@@ -21,12 +21,14 @@ from .directory.errors import AccessDenied, Refused
 from .directory.subschema import read_subschema
 from .errors import ConfigError, DirectoryUnavailable
 from .logs import configure_logging, drain
-from .mapping.dn import build_dn
+from .mapping.dn import build_dn, common_suffix
 from .mapping.load import load_mapping, profile_path
 from .mapping.model import Mapping
 from .scim.schemas import unknown_targets
 from .service.schema_check import schema_problems
 from .slapd import schema_ldif_path
+from .slapd.profile import spec_for_mapping
+from .slapd.tuning import render_tuning
 from .web.app import create_app
 from .web.server import cannot_listen, server_options
 
@@ -62,7 +64,31 @@ def _parser() -> argparse.ArgumentParser:
         "--exit", action="store_true", help="replay, then stop (implies --replay)"
     )
     commands.add_parser("schema", help="print the LDAP schema LDIF the mappings need")
+    tuning = commands.add_parser(
+        "slapd-config",
+        help="print the cn=config changes (modules, indexes, overlays) a mapping"
+        " needs in an existing slapd",
+    )
+    tuning.add_argument(
+        "--mapping", default="inetorgperson", help="a shipped profile or a YAML file"
+    )
+    tuning.add_argument(
+        "--database",
+        default="olcDatabase={1}mdb,cn=config",
+        help="the cn=config DN of the database holding the mapping's bases",
+    )
     return parser
+
+
+def _slapd_config(args: argparse.Namespace) -> int:
+    mapping = load_mapping(args.mapping)
+    suffix = common_suffix(mapping.users.base, mapping.groups.base)
+    try:
+        spec = spec_for_mapping(mapping, (), suffix=suffix)
+    except ValueError as exc:
+        raise ConfigError(str(profile_path(args.mapping)), "base", str(exc)) from exc
+    sys.stdout.write(render_tuning(spec, args.database))
+    return 0
 
 
 def _secrets(settings: Settings, source: str) -> tuple[list[str], str]:
@@ -224,6 +250,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "schema":
             sys.stdout.write(schema_ldif_path().read_text(encoding="utf-8"))
             return 0
+        if args.command == "slapd-config":
+            return _slapd_config(args)
         from .demo import run_demo
 
         return run_demo(

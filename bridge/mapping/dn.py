@@ -9,7 +9,14 @@ DN values the bridge writes into other entries are taken from slapd's own
 answers (``entryDN``), never rebuilt.
 """
 
-__all__ = ["build_dn", "canonical_dn", "escape_rdn_value", "rdn_value", "split_dn"]
+__all__ = [
+    "build_dn",
+    "canonical_dn",
+    "common_suffix",
+    "escape_rdn_value",
+    "rdn_value",
+    "split_dn",
+]
 
 _SPECIAL = set(',+"\\<>;=')
 
@@ -112,3 +119,19 @@ def canonical_dn(dn: str) -> str:
 def rdn_value(dn: str) -> str:
     """The unescaped value of a DN's leftmost RDN."""
     return split_dn(dn)[0][1]
+
+
+def common_suffix(first: str, second: str) -> str:
+    """The longest run of trailing RDNs two DNs share (their naming context,
+    for two units of one database), in the first one's spelling."""
+    a, b = split_dn(first), split_dn(second)
+    shared = 0
+    while shared < min(len(a), len(b)) and canonical_dn(
+        _join(a[-1 - shared :])
+    ) == canonical_dn(_join(b[-1 - shared :])):
+        shared += 1
+    return _join(a[len(a) - shared :]) if shared else ""
+
+
+def _join(rdns: list[tuple[str, str]]) -> str:
+    return ",".join(f"{name}={escape_rdn_value(value)}" for name, value in rdns)

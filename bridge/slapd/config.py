@@ -18,6 +18,9 @@ from bridge.slapd.spec import ServiceAccount, SlapdSpec
 __all__ = [
     "MODULE_DIR",
     "STOCK_SCHEMA_DIR",
+    "frontend_sort_values",
+    "index_lines",
+    "overlay_entries",
     "render_config",
     "render_data",
     "render_root_password",
@@ -52,7 +55,7 @@ def render_config(spec: SlapdSpec, layout: Layout, root_pw_hash: str) -> str:
         _schema(),
         render_entries([_frontend(), _config_db()]),
         render_entries([_main_db(spec, layout, root_pw_hash)]),
-        render_entries(_overlays(spec)),
+        render_entries(overlay_entries(spec)),
     ]
     return "".join(parts)
 
@@ -121,14 +124,19 @@ def _schema() -> str:
     return root + "".join(f"include: {path.as_uri()}\n\n" for path in files)
 
 
+def frontend_sort_values() -> str:
+    """The frontend's ``olcSortVals``."""
+    # Sorted member values let slapd find one among 50,000 without a scan:
+    # a member add to a big group costs a third less.
+    return "member groupMembership"
+
+
 def _frontend() -> tuple[str, Attributes]:
     attributes = [
         ("objectClass", "olcDatabaseConfig"),
         ("objectClass", "olcFrontendConfig"),
         ("olcDatabase", "{-1}frontend"),
-        # Sorted member values let slapd find one among 50,000 without a
-        # scan: a member add to a big group costs a third less.
-        ("olcSortVals", "member groupMembership"),
+        ("olcSortVals", frontend_sort_values()),
     ]
     attributes += _numbered("olcAccess", frontend_access())
     return "olcDatabase={-1}frontend,cn=config", attributes
@@ -163,11 +171,15 @@ def _main_db(
         attributes.append(("olcDbNoSync", "TRUE"))
     attributes += _numbered("olcLimits", service_limits(spec))
     attributes += _numbered("olcAccess", database_access(spec))
-    attributes += [("olcDbIndex", line) for line in _index_lines(spec)]
+    attributes += [("olcDbIndex", line) for line in index_lines(spec)]
     return _MAIN_DB_DN, attributes
 
 
-def _overlays(spec: SlapdSpec) -> Iterator[tuple[str, Attributes]]:
+def overlay_entries(
+    spec: SlapdSpec, database: str = _MAIN_DB_DN, *, numbered: bool = True
+) -> Iterator[tuple[str, Attributes]]:
+    """The overlay entries of ``database``; ``numbered`` gives each its
+    ``{N}`` (a new database), else slapd appends it after existing ones."""
     # Production order; slapd calls overlays in the reverse of the order they
     # are configured in (slapd.conf(5), "overlay"), so syncprov runs first.
     # An empty unique or refint list leaves that overlay out; deref has no
@@ -181,11 +193,12 @@ def _overlays(spec: SlapdSpec) -> Iterator[tuple[str, Attributes]]:
     ]
     present = [c for c in candidates if c[2] is not None]
     for index, (name, object_class, settings) in enumerate(present):
-        dn = f"olcOverlay={{{index}}}{name},{_MAIN_DB_DN}"
+        rdn = f"{{{index}}}{name}" if numbered else name
+        dn = f"olcOverlay={rdn},{database}"
         head = [("objectClass", "olcOverlayConfig")]
         if object_class is not None:
             head.append(("objectClass", object_class))
-        head.append(("olcOverlay", f"{{{index}}}{name}"))
+        head.append(("olcOverlay", rdn))
         yield dn, head + (settings or [])
 
 
@@ -214,7 +227,8 @@ def _refint_settings(spec: SlapdSpec) -> list[tuple[str, str]]:
     return [("olcRefintAttribute", name) for name in spec.refint_attributes]
 
 
-def _index_lines(spec: SlapdSpec) -> list[str]:
+def index_lines(spec: SlapdSpec) -> list[str]:
+    """The ``olcDbIndex`` values: replication's, then the spec's."""
     # Attribute names are case-insensitive, and slapd refuses a second
     # olcDbIndex for one attribute, so spellings are merged on lower case.
     names: dict[str, str] = {}
