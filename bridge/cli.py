@@ -1,9 +1,10 @@
-"""The ``scim-ldap-bridge`` command: serve, demo, check, schema.
+"""The scim-ldap-bridge command: serve, check, demo, schema, slapd-config.
 
 Exit codes: 0 after a clean stop; 2 for a configuration problem (a file or
-key named, a missing or short token, a bind the directory refuses); 3 when
-the directory cannot be reached at start-up (``serve --allow-degraded``
-starts anyway, and ``/readyz`` answers 503 until it can).
+key named, a missing or short token, a bind or StartTLS the directory
+refuses, a mapping it cannot hold); 3 when the directory cannot be reached
+at start-up (serve --allow-degraded starts anyway, and /readyz answers 503
+until it can).
 """
 
 import argparse
@@ -36,23 +37,34 @@ __all__ = ["main"]
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="scim-ldap-bridge", description=__doc__)
-    parser.add_argument("--log-level", default="INFO")
+    parser = argparse.ArgumentParser(
+        prog="scim-ldap-bridge",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    levels = ["DEBUG", "INFO", "WARNING", "ERROR"]
+    parser.add_argument("--log-level", default="INFO", choices=levels)
+    # Also after the command (serve --log-level DEBUG); SUPPRESS keeps the
+    # sub-command from resetting a level given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--log-level", default=argparse.SUPPRESS, choices=levels, help="default INFO"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="run the SCIM service")
+
+    def command(name: str, **kwargs: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, parents=[common], **kwargs)
+
+    serve = command("serve", help="run the SCIM service")
     serve.add_argument("--config", type=Path, required=True)
     serve.add_argument(
         "--allow-degraded",
         action="store_true",
         help="start even if the directory is unreachable (readyz reports not ready)",
     )
-    check = commands.add_parser(
-        "check", help="validate the config and reach the directory"
-    )
+    check = command("check", help="validate the config and reach the directory")
     check.add_argument("--config", type=Path, required=True)
-    demo = commands.add_parser(
-        "demo", help="a private slapd plus the bridge, on 127.0.0.1"
-    )
+    demo = command("demo", help="a private slapd plus the bridge, on 127.0.0.1")
     demo.add_argument(
         "--profile", default="inetorgperson", help="inetorgperson or records"
     )
@@ -63,8 +75,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--exit", action="store_true", help="replay, then stop (implies --replay)"
     )
-    commands.add_parser("schema", help="print the LDAP schema LDIF the mappings need")
-    tuning = commands.add_parser(
+    command("schema", help="print the LDAP schema LDIF the mappings need")
+    tuning = command(
         "slapd-config",
         help="print the cn=config changes (modules, indexes, overlays) a mapping"
         " needs in an existing slapd",
@@ -199,7 +211,8 @@ def _check(args: argparse.Namespace) -> int:
     _probe(settings, password, source, mapping)
     asyncio.run(_write_probe(settings, password, mapping, source))
     print(
-        f"config ok; mapping: {mapping.description};"
+        f"config ok; mapping: {profile_path(settings.mapping)}"
+        f" ({mapping.description});"
         f" directory answers as {settings.directory.bind_dn}, and lets it write"
         f" under {mapping.groups.base}"
     )
