@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from aiohttp import web
+from scim2_models import SCIMException
 
 from .config import Settings, check_tokens, load_settings, read_password, read_secret
 from .directory.client import Directory, Entry
@@ -25,7 +26,7 @@ from .logs import configure_logging, drain
 from .mapping.dn import build_dn, common_suffix
 from .mapping.load import load_mapping, profile_path
 from .mapping.model import Mapping
-from .scim.schemas import unknown_targets
+from .scim.targets import unknown_targets
 from .service.schema_check import schema_problems
 from .slapd import schema_ldif_path
 from .slapd.profile import spec_for_mapping
@@ -243,6 +244,12 @@ async def _write_probe(
         raise ConfigError(
             source, "directory.bind_dn", f"{exc.detail} ({groups.base})"
         ) from exc
+    except SCIMException as exc:
+        # The directory refused the probe group itself: the groups' classes.
+        raise ConfigError(
+            str(profile_path(settings.mapping)), "groups.object_classes",
+            f"an empty group cannot be created: {exc.detail}",
+        ) from exc  # fmt: skip
     finally:
         directory.close()
 

@@ -6,7 +6,8 @@ import pytest
 
 from bridge.config import load_settings
 from bridge.errors import ConfigError
-from bridge.mapping.load import load_mapping
+from bridge.mapping.load import PROFILES, load_mapping
+from bridge.scim.targets import unknown_targets
 
 
 def test_an_unknown_profile_lists_the_shipped_ones() -> None:
@@ -89,3 +90,41 @@ def test_the_example_config_is_valid_as_shipped() -> None:
 
     assert (settings.host, settings.mapping) == ("127.0.0.1", "records")
     assert settings.tokens.describe() == "the environment variable SCIM_BRIDGE_TOKENS"
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("{scim: 'urn:ietf:params:scim:schemas:core:2.0:User:nickName', ldap: o}",
+         "core attributes are written without the schema URN"),
+        ("{scim: 'nickName[type eq \"home\"]', ldap: o}",
+         "only a multi-valued attribute takes [type eq ...]"),
+        ("{scim: ims.value, ldap: o}", 'needs [type eq "..."]'),
+        ("{scim: name, ldap: o}", "is complex: name a sub-attribute"),
+        ("{scim: groups, ldap: o}", "is read-only in SCIM"),
+        ("{scim: password, ldap: o}", "the bridge never stores passwords"),
+        ("{scim: nickName, ldap: o, fallback: [name]}",
+         "'name' is complex: name a sub-attribute"),
+        ("{scim: 'name.middleNam', ldap: o}", "has no sub-attribute 'middleNam'"),
+    ],
+)  # fmt: skip
+def test_a_scim_path_the_bridge_cannot_store_is_named(
+    tmp_path: Path, line: str, problem: str
+) -> None:
+    """Each would be accepted by the loader and then drop or mangle values."""
+    anchor = "    - {scim: title, ldap: title}"
+    path = _mapping_with(tmp_path, anchor, f"{anchor}\n    - {line}")
+
+    found = unknown_targets(load_mapping(str(path)))
+
+    assert [key for key, _ in found] == [
+        "users.attributes.5.fallback"
+        if "fallback" in line
+        else "users.attributes.5.scim"
+    ]
+    assert problem in found[0][1]
+
+
+def test_the_shipped_profiles_have_no_scim_path_problem() -> None:
+    """The check refuses nothing the project itself ships."""
+    assert [unknown_targets(load_mapping(name)) for name in PROFILES] == [[], []]

@@ -26,11 +26,12 @@ class Subschema:
     attributes: dict[str, str]
     """Any name of an attribute type → its first name."""
 
-    superiors: dict[str, str]
-    """First name of an attribute type → first name of the type it extends."""
+    classes: dict[str, tuple[frozenset[str], frozenset[str], tuple[str, ...]]]
+    """Any name of an object class → (MUST types, MAY types, superiors)."""
 
-    classes: dict[str, tuple[frozenset[str], tuple[str, ...]]]
-    """Any name of an object class → (MUST and MAY types, superior classes)."""
+    def canonical(self, attribute: str) -> str:
+        """The first name of the attribute's type (``commonName`` → ``cn``)."""
+        return self.attributes.get(attribute.lower(), attribute.lower())
 
     def knows(self, attribute: str) -> bool:
         """Whether the directory defines this attribute type."""
@@ -41,22 +42,21 @@ class Subschema:
         return [name for name in object_classes if name.lower() not in self.classes]
 
     def allows(self, object_classes: Iterable[str], attribute: str) -> bool:
-        """Whether an entry of these classes may hold the attribute (its own
-        type, or a type it is a subtype of, listed in MUST or MAY)."""
-        allowed = self._allowed(object_classes)
-        if _ANY_ATTRIBUTE in allowed:
+        """Whether an entry of these classes may hold the attribute: its type
+        (by any of its names) is in a MUST or MAY list. slapd allows the
+        listed type itself, not its subtypes (observed on 2.5.13)."""
+        must, may = self._lists(object_classes)
+        if _ANY_ATTRIBUTE in may:
             return True
-        name = self.attributes.get(attribute.lower())
-        seen: set[str] = set()
-        while name is not None and name not in seen:
-            if name in allowed:
-                return True
-            seen.add(name)
-            name = self.superiors.get(name)
-        return False
+        return self.canonical(attribute) in must | may
 
-    def _allowed(self, object_classes: Iterable[str]) -> set[str]:
-        allowed: set[str] = set()
+    def required(self, object_classes: Iterable[str]) -> set[str]:
+        """The MUST types of these classes and their superiors."""
+        return self._lists(object_classes)[0] - {"objectclass"}
+
+    def _lists(self, object_classes: Iterable[str]) -> tuple[set[str], set[str]]:
+        must: set[str] = set()
+        may: set[str] = set()
         pending = [name.lower() for name in object_classes]
         visited: set[str] = set()
         while pending:
@@ -65,11 +65,12 @@ class Subschema:
                 continue
             visited.add(name)
             if name == _ANY_ATTRIBUTE:
-                allowed.add(_ANY_ATTRIBUTE)
-            types, superiors = self.classes[name]
-            allowed |= types
+                may.add(_ANY_ATTRIBUTE)
+            required, allowed, superiors = self.classes[name]
+            must |= required
+            may |= allowed
             pending.extend(superiors)
-        return allowed
+        return must, may
 
 
 def _first(names: list[str] | None) -> str:
@@ -79,23 +80,21 @@ def _first(names: list[str] | None) -> str:
 def parse_subschema(attribute_types: list[str], object_classes: list[str]) -> Subschema:
     """A Subschema from the values of ``attributeTypes`` and ``objectClasses``."""
     attributes: dict[str, str] = {}
-    superiors: dict[str, str] = {}
     for info in AttributeTypeInfo.from_definition(attribute_types).values():
         first = _first(info.name)
         for name in info.name or []:
             attributes[name.lower()] = first
-        if info.superior:
-            superiors[first] = _first(info.superior)
-    classes: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {}
+
+    def types(names: list[str] | None) -> frozenset[str]:
+        return frozenset(attributes.get(n.lower(), n.lower()) for n in names or [])
+
+    classes: dict[str, tuple[frozenset[str], frozenset[str], tuple[str, ...]]] = {}
     for info in ObjectClassInfo.from_definition(object_classes).values():
-        listed = [*(info.must_contain or []), *(info.may_contain or [])]
-        types = frozenset(attributes.get(n.lower(), n.lower()) for n in listed)
         above = tuple(n.lower() for n in info.superior or [])
+        entry = (types(info.must_contain), types(info.may_contain), above)
         for name in info.name or []:
-            classes[name.lower()] = (types, above)
-    # Superior types are stored by first name; resolve aliases used in SUP.
-    superiors = {k: attributes.get(v, v) for k, v in superiors.items()}
-    return Subschema(attributes, superiors, classes)
+            classes[name.lower()] = entry
+    return Subschema(attributes, classes)
 
 
 async def read_subschema(directory: Directory) -> Subschema | None:

@@ -34,7 +34,6 @@ __all__ = [
     "ResourceKind",
     "build_kinds",
     "link_references",
-    "unknown_targets",
 ]
 
 USER_SCHEMA = str(User.__schema__)
@@ -246,59 +245,6 @@ def _kind(
         name, endpoint, model, tuple(schemas), resource_type, mapping, patch_model,
         Shape(schemas),
     )  # fmt: skip
-
-
-def _defined(schemas: tuple[Schema, ...]) -> dict[str, dict[str, set[str]]]:
-    """Schema id → attribute name → sub-attribute names, all lower case."""
-    found: dict[str, dict[str, set[str]]] = {}
-    for schema in schemas:
-        attrs = found.setdefault(str(schema.id).lower(), {})
-        for attr in _dump(schema)["attributes"]:
-            subs = attr.get("subAttributes") or []
-            attrs[attr["name"].lower()] = {sub["name"].lower() for sub in subs}
-    return found
-
-
-def _is_defined(
-    target: ScimTarget, defined: dict[str, dict[str, set[str]]], core: str
-) -> bool:
-    attrs = defined.get((target.uri or core).lower())
-    if attrs is None:
-        return False
-    name = target.attr.lower()
-    if target.uri is None and name in _COMMON:
-        return target.sub is None
-    if name not in attrs:
-        return False
-    return target.sub is None or target.sub.lower() in attrs[name]
-
-
-def unknown_targets(mapping: Mapping) -> list[tuple[str, str]]:
-    """(key, problem) for every SCIM path in the mapping that no schema
-    defines: such an attribute would be neither advertised nor stored, and
-    its values silently dropped."""
-    found: list[tuple[str, str]] = []
-    sections = (
-        ("users", mapping.users, User, (EnterpriseUser,)),
-        ("groups", mapping.groups, Group, ()),
-    )
-    for section, rmap, core, extensions in sections:
-        core_id = str(core.__schema__)
-        schemas = (core.to_schema(), *(ext.to_schema() for ext in extensions))
-        defined = _defined(schemas)
-        known = ", ".join(str(schema.id) for schema in schemas)
-        for index, item in enumerate(rmap.attributes):
-            key = f"{section}.attributes.{index}"
-            if not _is_defined(item.target, defined, core_id):
-                found.append(
-                    (f"{key}.scim", f"{item.scim!r} is not an attribute of {known}")
-                )
-            for name in item.fallback:
-                if not _is_defined(ScimTarget.parse(name), defined, core_id):
-                    found.append(
-                        (f"{key}.fallback", f"{name!r} is not an attribute of {known}")
-                    )
-    return found
 
 
 def build_kinds(mapping: Mapping) -> dict[str, ResourceKind]:

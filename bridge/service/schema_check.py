@@ -32,6 +32,7 @@ def schema_problems(mapping: Mapping, schema: Subschema) -> list[tuple[str, str]
             wanted.append(("groups.members.ldap", groups.members.ldap))
         if section == "users" and link:
             wanted.append(("groups.members.back_link", link))
+        seen: dict[str, str] = {}
         for key, name in wanted:
             if not schema.knows(name):
                 problems.append((key, f"the directory has no attribute type {name!r}"))
@@ -39,4 +40,22 @@ def schema_problems(mapping: Mapping, schema: Subschema) -> list[tuple[str, str]
                 problems.append(
                     (key, f"{name!r} is not allowed by {' + '.join(classes)}")
                 )
+            elif schema.canonical(name) in seen:
+                # commonName and cn: one attribute, written twice per request.
+                other = seen[schema.canonical(name)]
+                problems.append((key, f"{name!r} is the attribute {other!r} again"))
+            else:
+                seen[schema.canonical(name)] = name
+        missing = sorted(schema.required(classes) - set(seen))
+        if missing:
+            need = f"{' + '.join(classes)} require {', '.join(missing)}"
+            problems.append(
+                (
+                    f"{section}.object_classes",
+                    (
+                        f"{need}, which the mapping does not write: every create"
+                        " would fail"
+                    ),
+                )
+            )
     return problems

@@ -44,10 +44,18 @@ def spec_for_mapping(
     for name, types in _indexes(mapping.users) + _indexes(mapping.groups):
         known = set(indexes.get(name.lower(), "").split(",")) - {""}
         indexes[name.lower()] = ",".join(sorted(known | set(types.split(","))))
+    members = mapping.groups.members
+    lists = [members.ldap, members.back_link] if members else []
+    listed = tuple(name for name in lists if name)
+    references = tuple(
+        item.ldap for item in mapping.users.attributes if item.kind is Kind.reference
+    )
     return SlapdSpec(
         suffix=suffix,
         indexes=tuple(indexes.items()),
         unique=tuple(_unique(mapping.users) + _unique(mapping.groups)),
+        refint_attributes=listed + references,
+        sorted_values=listed,
         service_accounts=accounts,
         tls=tls,
         durable=durable,

@@ -92,6 +92,10 @@ class SlapdSpec:
     refint_attributes: tuple[str, ...] = ("member", "groupMembership", "manager")
     """DN-valued attributes that refint rewrites after a delete or rename."""
 
+    sorted_values: tuple[str, ...] = ("member", "groupMembership")
+    """Attributes whose values slapd keeps sorted (olcSortVals): the member
+    lists, so that one value among 50,000 is found without a scan."""
+
     service_accounts: tuple[ServiceAccount, ...] = ()
     """Bind identities created in the data, each with its role's ACLs."""
 

@@ -33,11 +33,13 @@ def _modify(dn: str, op: str, name: str, value: str) -> str:
 def _changes(spec: SlapdSpec, database: str, modules: str) -> Iterator[str]:
     for module in OVERLAY_MODULES:
         yield _modify(modules, "add", "olcModuleLoad", module)
+    # add, not replace: sorted values the admin has for other attributes
+    # stay (slapd then refuses this change, and -c goes on).
     yield _modify(
         "olcDatabase={-1}frontend,cn=config",
-        "replace",
+        "add",
         "olcSortVals",
-        frontend_sort_values(),
+        frontend_sort_values(spec),
     )
     for line in index_lines(spec):
         yield _modify(database, "add", "olcDbIndex", line)

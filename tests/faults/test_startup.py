@@ -80,13 +80,19 @@ def test_starttls_to_a_directory_without_tls_is_a_configuration_error(
 
 
 def _own_mapping(folder: Path, line: str) -> Path:
-    """The shipped general profile with one user attribute line added."""
+    """The shipped general profile with one user attribute line added, or
+    (``-`` and a line) one taken out."""
     shipped = Path(__file__).parents[2] / "mappings" / "inetorgperson.yaml"
     anchor = "    - {scim: title, ldap: title}\n"
     text = shipped.read_text(encoding="utf-8")
     assert anchor in text
+    if line.startswith("-"):
+        assert line[1:] + "\n" in text
+        text = text.replace(line[1:] + "\n", "")
+    else:
+        text = text.replace(anchor, anchor + line + "\n")
     path = folder / "mine.yaml"
-    path.write_text(text.replace(anchor, anchor + line + "\n"), encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -105,6 +111,25 @@ def _own_mapping(folder: Path, line: str) -> Path:
             "'c' is not allowed by top + person + organizationalPerson + inetOrgPerson"
             " + scimUser",
             id="ldap-attribute-the-classes-do-not-allow",
+        ),
+        pytest.param(
+            "    - {scim: profileUrl, ldap: olcReferral}",
+            "users.attributes.5.ldap",
+            "'olcReferral' is not allowed by top + person",
+            id="a-subtype-of-an-allowed-attribute",
+        ),
+        pytest.param(
+            "    - {scim: nickName, ldap: commonName}",
+            "users.attributes.9.ldap",
+            "'cn' is the attribute 'commonName' again",
+            id="an-alias-of-a-mapped-attribute",
+        ),
+        pytest.param(
+            "-    - {scim: name.familyName, ldap: sn, fallback: [displayName, userName]}",
+            "users.object_classes",
+            "top + person + organizationalPerson + inetOrgPerson + scimUser require"
+            " sn, which the mapping does not write",
+            id="a-must-attribute-not-mapped",
         ),
         pytest.param(
             "    - {scim: userTyp, ldap: employeeType}",
