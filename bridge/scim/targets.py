@@ -44,23 +44,31 @@ def _defined(schemas: tuple[Schema, ...]) -> dict[str, dict[str, _Attribute]]:
     return found
 
 
+@dataclass(frozen=True)
+class _Schemas:
+    """One resource type's schemas, as the checks read them."""
+
+    defined: dict[str, dict[str, _Attribute]]
+    core: str
+    """The core schema's id."""
+    known: str
+    """Every schema id, for messages."""
+
+
 def _problem(
-    target: ScimTarget,
-    defined: dict[str, dict[str, _Attribute]],
-    core: str,
-    known: str,
-    reference: bool = False,
+    target: ScimTarget, schemas: _Schemas, reference: bool = False
 ) -> str | None:
     """Why the bridge cannot store values at this path, or None."""
+    core = schemas.core
     if target.uri is not None and target.uri.lower() == core.lower():
         return "core attributes are written without the schema URN"
     name = target.attr.lower()
     if target.uri is None and name == _COMMON_WRITABLE:
         return None if target.sub is None and target.type is None else "is a string"
-    attrs = defined.get((target.uri or core).lower(), {})
+    attrs = schemas.defined.get((target.uri or core).lower(), {})
     found = attrs.get(name)
     if found is None:
-        return f"is not an attribute of {known}"
+        return f"is not an attribute of {schemas.known}"
     if name == "password":
         return "the bridge never stores passwords (Entra sends none)"
     if found.read_only:
@@ -76,14 +84,8 @@ def _problem(
     return None
 
 
-def _problems(
-    item: AttributeMap,
-    defined: dict[str, dict[str, _Attribute]],
-    core: str,
-    known: str,
-) -> Iterator[tuple[str, str]]:
-    reference = item.kind is Kind.reference
-    problem = _problem(item.target, defined, core, known, reference)
+def _problems(item: AttributeMap, schemas: _Schemas) -> Iterator[tuple[str, str]]:
+    problem = _problem(item.target, schemas, item.kind is Kind.reference)
     if problem:
         yield "scim", f"{item.scim!r} {problem}"
     for name in item.fallback:
@@ -92,7 +94,7 @@ def _problems(
         except ValueError as exc:
             yield "fallback", str(exc)
             continue
-        problem = _problem(target, defined, core, known)
+        problem = _problem(target, schemas)
         if problem:
             yield "fallback", f"{name!r} {problem}"
 
@@ -107,10 +109,12 @@ def unknown_targets(mapping: Mapping) -> list[tuple[str, str]]:
     )
     for section, rmap, core, extensions in sections:
         schemas = (core.to_schema(), *(ext.to_schema() for ext in extensions))
-        defined = _defined(schemas)
-        known = ", ".join(str(schema.id) for schema in schemas)
+        checked = _Schemas(
+            _defined(schemas),
+            str(core.__schema__),
+            ", ".join(str(schema.id) for schema in schemas),
+        )
         for index, item in enumerate(rmap.attributes):
-            core_id = str(core.__schema__)
-            for field, problem in _problems(item, defined, core_id, known):
+            for field, problem in _problems(item, checked):
                 found.append((f"{section}.attributes.{index}.{field}", problem))
     return found
