@@ -36,6 +36,8 @@ from .web.server import cannot_listen, server_options
 
 __all__ = ["main"]
 
+log = logging.getLogger("bridge.cli")
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -117,9 +119,6 @@ def _secrets(settings: Settings, source: str) -> tuple[list[str], str]:
             source, "directory.bind_password", f"no bind password in {origin}"
         )
     return tokens, password
-
-
-log = logging.getLogger("bridge.cli")
 
 
 class Unreachable(Exception):

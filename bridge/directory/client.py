@@ -47,6 +47,14 @@ class Entry:
         """The first value of an attribute, names compared case-insensitively."""
         return first_value(self.attrs, name)
 
+    def values(self, name: str) -> list[str]:
+        """An attribute's values, names compared case-insensitively."""
+        lowered = name.lower()
+        for key, values in self.attrs.items():
+            if key.lower() == lowered:
+                return values
+        return []
+
 
 def first_value(attrs: dict[str, list[str]], name: str) -> str | None:
     """The first value of ``name`` in decoded attributes, case-insensitively."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from ldap3.protocol.rfc4512 import AttributeTypeInfo, ObjectClassInfo
 
 from ..errors import DirectoryFailure
-from .client import Directory, Entry
+from .client import Directory
 
 __all__ = ["Subschema", "parse_subschema", "read_subschema"]
 
@@ -108,13 +108,7 @@ async def read_subschema(directory: Directory) -> Subschema | None:
         return None
     if entry is None:
         return None
-    types, classes = _values(entry, "attributeTypes"), _values(entry, "objectClasses")
+    types, classes = entry.values("attributeTypes"), entry.values("objectClasses")
     if not types or not classes:
         return None
     return parse_subschema(types, classes)
-
-
-def _values(entry: Entry, name: str) -> list[str]:
-    return [
-        v for key, vs in entry.attrs.items() if key.lower() == name.lower() for v in vs
-    ]

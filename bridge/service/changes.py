@@ -24,10 +24,7 @@ __all__ = [
 
 def values_of(entry: Entry, name: str) -> list[str]:
     """An attribute's values on an entry, names compared case-insensitively."""
-    for key, values in entry.attrs.items():
-        if key.lower() == name.lower():
-            return values
-    return []
+    return entry.values(name)
 
 
 MAX_NAME_BYTES = 200
